@@ -1,0 +1,104 @@
+package schemas
+
+import (
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Backends.
+const (
+	BackendSim    = "sim"    // the built-in simulated disaggregated engine
+	BackendDynamo = "dynamo" // a real Dynamo graph started by a command
+)
+
+// Defaults a matrix file may leave out.
+const (
+	DefaultModel   = "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"
+	DefaultProfile = "h100-llama8b"
+)
+
+// Matrix is a benchmark matrix file: cases × request-rate axes × repeats, all
+// replaying one trace recipe against one backend.
+type Matrix struct {
+	Name        string     `yaml:"name" json:"name"`
+	Description string     `yaml:"description,omitempty" json:"description,omitempty"`
+	Model       string     `yaml:"model" json:"model"`
+	Backend     Backend    `yaml:"backend" json:"backend"`
+	TimeScale   float64    `yaml:"time_scale" json:"time_scale"`
+	Trace       TraceSpec  `yaml:"trace" json:"trace"`
+	Cases       []CaseSpec `yaml:"cases" json:"cases"`
+	Axes        Axes       `yaml:"axes,omitempty" json:"axes,omitempty"`
+	Repeat      int        `yaml:"repeat" json:"repeat"`
+	MaxParallel int        `yaml:"max_parallel" json:"max_parallel"`
+	SLO         SLO        `yaml:"slo" json:"slo"`
+}
+
+// Backend says where the system under test comes from.
+type Backend struct {
+	Kind string `yaml:"kind" json:"kind"`
+	// Profile names the simulator's performance profile (sim only).
+	Profile string `yaml:"profile,omitempty" json:"profile,omitempty"`
+	// Command starts a real deployment (dynamo only).
+	Command string `yaml:"command,omitempty" json:"command,omitempty"`
+	// URL of an already running OpenAI-compatible front end (dynamo only).
+	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+}
+
+// TraceSpec is either synthesis parameters or a path to an existing trace.
+type TraceSpec struct {
+	Synth *SynthParams `yaml:"synth,omitempty" json:"synth,omitempty"`
+	Path  string       `yaml:"path,omitempty" json:"path,omitempty"`
+}
+
+// CaseSpec is one deployment-and-planner pairing of a matrix.
+type CaseSpec struct {
+	Name       string        `yaml:"name" json:"name"`
+	Deployment Deployment    `yaml:"deployment" json:"deployment"`
+	Planner    PlannerConfig `yaml:"planner" json:"planner"`
+
+	// decodeErr holds this case's decoding problems. The yaml package drops
+	// a sequence element whose decoding fails, which would hide the case from
+	// validation; so the case keeps its errors and ParseMatrix reports them.
+	decodeErr error
+}
+
+// UnmarshalYAML gives an omitted planner section its defaults.
+func (c *CaseSpec) UnmarshalYAML(node *yaml.Node) error {
+	type plain CaseSpec
+	v := plain{Planner: DefaultPlannerConfig()}
+	err := decodeKnown(node, &v, "case")
+	*c = CaseSpec(v)
+	c.decodeErr = err
+	return nil
+}
+
+// Axes multiply the cases. Request-rate ranges replace the synthesized
+// trace's request_rate_min and request_rate_max.
+type Axes struct {
+	RequestRate []RateRange `yaml:"request_rate,omitempty" json:"request_rate,omitempty"`
+}
+
+// RateRange is a request-rate sinusoid's bounds in requests per second.
+type RateRange struct {
+	Min float64 `yaml:"min" json:"min"`
+	Max float64 `yaml:"max" json:"max"`
+}
+
+// SLO holds the per-request targets goodput counts against; zero disables one.
+type SLO struct {
+	TTFT Duration `yaml:"ttft" json:"ttft"`
+	ITL  Duration `yaml:"itl" json:"itl"`
+}
+
+// defaultMatrix is what a file starts from before its fields are decoded.
+func defaultMatrix() Matrix {
+	return Matrix{
+		Model:       DefaultModel,
+		Backend:     Backend{Kind: BackendSim, Profile: DefaultProfile},
+		TimeScale:   1,
+		Repeat:      1,
+		MaxParallel: 1,
+		SLO:         SLO{TTFT: Duration(500 * time.Millisecond), ITL: Duration(50 * time.Millisecond)},
+	}
+}

@@ -1,0 +1,137 @@
+package schemas
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestSeedMatrixLoadsAndExpands(t *testing.T) {
+	m, err := LoadMatrix("../examples/seed.yaml")
+	require.NoError(t, err)
+	require.Equal(t, "seed", m.Name)
+	require.Equal(t, 600, m.Trace.Synth.TimeDuration)
+	require.Equal(t, 512, m.Trace.Synth.BlockSize, "defaults fill what the file leaves out")
+	require.True(t, m.Trace.Synth.IsGiven("request-rate-min"))
+	require.False(t, m.Trace.Synth.IsGiven("isl-osl-ratio-period"))
+	cases := m.Expand()
+	require.Len(t, cases, 2)
+	require.Equal(t, "planner", cases[0].ID)
+	require.Equal(t, Deployment{1, 1}, cases[0].Deployment)
+	require.Equal(t, PlannerLoad, cases[0].Planner.Mode)
+	require.Equal(t, 10*time.Second, cases[0].Planner.AdjustmentInterval.D())
+	require.Equal(t, 8, cases[0].Planner.MaxGPUBudget)
+	require.Equal(t, "2p2d", cases[1].ID)
+	require.Equal(t, PlannerNoop, cases[1].Planner.Mode)
+	require.Equal(t, Deployment{2, 2}, cases[1].Deployment)
+}
+
+func TestExpandAxesAndRepeats(t *testing.T) {
+	m, err := ParseMatrix([]byte(`
+name: sweep
+trace: {synth: {seed: 7}}
+cases:
+  - {name: planner, deployment: 1p1d}
+  - {name: fixed, deployment: {prefill: 2, decode: 3}, planner: {mode: noop}}
+axes:
+  request_rate: [{min: 5, max: 20}, {min: 2.5, max: 10}]
+repeat: 2
+`), "sweep.yaml")
+	require.NoError(t, err)
+	cases := m.Expand()
+	var ids []string
+	for _, c := range cases {
+		ids = append(ids, c.ID)
+	}
+	require.Equal(t, []string{
+		"planner_rr5-20_rep1", "fixed_rr5-20_rep1", "planner_rr2.5-10_rep1", "fixed_rr2.5-10_rep1",
+		"planner_rr5-20_rep2", "fixed_rr5-20_rep2", "planner_rr2.5-10_rep2", "fixed_rr2.5-10_rep2",
+	}, ids)
+	require.Equal(t, 2.5, cases[2].Trace.Synth.RequestRateMin)
+	require.Equal(t, uint64(7), cases[0].Trace.Synth.Seed)
+	require.Equal(t, uint64(8), cases[4].Trace.Synth.Seed)
+	require.Equal(t, 5.0, m.Trace.Synth.RequestRateMin, "expansion leaves the matrix alone")
+	require.Equal(t, "2p3d", cases[1].Deployment.String())
+}
+
+func TestMalformedMatrixReportsEveryError(t *testing.T) {
+	_, err := ParseMatrix([]byte(`name: "bad name"
+time_scale: 0
+backend: {kind: k8s}
+trace:
+  synth:
+    time_duration: -1
+    colour: blue
+cases:
+  - name: a
+    deployment: 0p1d
+    planner:
+      mode: magic
+      adjustment_interval: 0s
+      typo_field: 1
+  - name: a
+    deployment: 3x
+    planner: {max_gpu_budget: 1, metric_pulling_interval: soon}
+axes:
+  request_rate: [{min: 5, max: 1}]
+repeat: 0
+`), "bad.yaml")
+	var fe FieldErrors
+	require.True(t, errors.As(err, &fe), "got %v", err)
+	msg := err.Error()
+	for _, want := range []string{
+		"bad.yaml:1: name: must be letters",
+		"bad.yaml:2: time_scale: must be > 0",
+		"bad.yaml:3: backend.kind: must be sim or dynamo",
+		"bad.yaml:6: trace.synth.time_duration: must be > 0",
+		"bad.yaml:7: field colour not found in trace.synth",
+		"bad.yaml:10: cases[0].deployment.prefill: must be >= 1",
+		"bad.yaml:12: cases[0].planner.mode: must be one of noop, load, sla",
+		"bad.yaml:13: cases[0].planner.adjustment_interval: must be > 0",
+		"bad.yaml:14: field typo_field not found in planner",
+		"bad.yaml:15: cases[1].name: \"a\" is already the name of cases[0]",
+		"bad.yaml:16: not a deployment: \"3x\"",
+		"bad.yaml:17: not a duration: \"soon\"",
+		"bad.yaml:19: axes.request_rate[0].max: must be >= min",
+		"bad.yaml:20: repeat: must be >= 1",
+	} {
+		require.Contains(t, msg, want)
+	}
+	require.GreaterOrEqual(t, len(fe), 14, msg)
+}
+
+func TestMatrixSyntaxAndShapeErrors(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"syntax", "name: [unclosed\n", "x.yaml:"},
+		{"empty", "", "x.yaml: empty matrix file"},
+		{"no trace no cases", "name: n\n", "trace: needs either synth"},
+		{"both traces", "name: n\ntrace: {path: a.jsonl, synth: {}}\ncases: [{name: a, deployment: 1p1d}]\n", "trace: has both synth and path"},
+		{"axis on recorded trace", "name: n\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\naxes: {request_rate: [{min: 1, max: 2}]}\n", "axes.request_rate[0]: a request-rate axis needs trace.synth"},
+		{"budget", "name: n\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 5p5d}]\n", "cases[0].planner.max_gpu_budget: must be >= the 10 GPUs"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseMatrix([]byte(tc.in), "x.yaml")
+			require.Error(t, err)
+			require.True(t, strings.Contains(err.Error(), tc.want), "got %v", err)
+		})
+	}
+}
+
+func FuzzParseMatrix(f *testing.F) {
+	f.Add([]byte("name: n\ntrace: {synth: {}}\ncases: [{name: a, deployment: 1p1d}]\n"))
+	f.Add([]byte("name: n\ncases: [{deployment: {prefill: 1}}]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseMatrix(data, "fuzz.yaml")
+		if err == nil {
+			if errs := m.Validate(); len(errs) > 0 {
+				t.Fatalf("accepted a matrix that does not validate: %v", errs)
+			}
+			if len(m.Expand()) == 0 {
+				t.Fatal("a valid matrix expanded to no case")
+			}
+		}
+	})
+}

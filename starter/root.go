@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every command.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // something ran and failed (a failed case, an I/O error)
+	exitBadInput = 2 // the user's flags or files are wrong
+)
+
+// inputError marks an error caused by the user's flags or files (exit 2).
+type inputError struct{ err error }
+
+func (e inputError) Error() string { return e.err.Error() }
+func (e inputError) Unwrap() error { return e.err }
+
+// badInput wraps err as a user-input error.
+func badInput(err error) error { return inputError{err} }
+
+// run executes the CLI with args and returns the process exit code; main is
+// a thin wrapper so tests can drive every command in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := newRootCommand(stdout, stderr)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintln(stderr, "plannerbench:", err)
+	if errors.As(err, new(inputError)) {
+		return exitBadInput
+	}
+	return exitFailure
+}
+
+func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "plannerbench",
+		Short: "Benchmark autoscaling planners for disaggregated LLM serving",
+		Long: `plannerbench answers: does an autoscaling planner serve a changing load
+faster, on fewer GPUs, than a fixed deployment? It synthesizes traces,
+deploys a simulated (or real) disaggregated graph, runs the planner, replays
+the load and compares the results.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return badInput(fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
+	})
+	root.AddCommand(newTraceCommand(), newValidateCommand())
+	return root
+}
