@@ -23,10 +23,10 @@ type Class struct {
 
 // Stats describes a trace.
 type Stats struct {
-	File     string  `json:"file,omitempty"`
-	Requests int     `json:"requests"`
-	FirstMS  int64   `json:"first_timestamp_ms"`
-	LastMS   int64   `json:"last_timestamp_ms"`
+	File     string `json:"file,omitempty"`
+	Requests int    `json:"requests"`
+	FirstMS  int64  `json:"first_timestamp_ms"`
+	LastMS   int64  `json:"last_timestamp_ms"`
 	// DurationS is the span from the trace's start (t = 0) to its last send.
 	DurationS float64 `json:"duration_s"`
 	// MeanRate is Requests / DurationS.
