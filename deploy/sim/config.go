@@ -1,0 +1,102 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"plannerbench/deploy/configs"
+	"plannerbench/schemas"
+)
+
+// GraphConfig describes a disaggregated graph: how many engines of each role
+// and the engine settings of the seed's disagg_*.yml files.
+type GraphConfig struct {
+	Name                  string `yaml:"name" json:"name"`
+	Model                 string `yaml:"model" json:"model"`
+	PrefillWorkers        int    `yaml:"prefill_workers" json:"prefill_workers"`
+	DecodeWorkers         int    `yaml:"decode_workers" json:"decode_workers"`
+	GPUsPerEngine         int    `yaml:"gpus_per_engine" json:"gpus_per_engine"`
+	BlockSize             int    `yaml:"block_size" json:"block_size"`
+	MaxModelLen           int    `yaml:"max_model_len" json:"max_model_len"`
+	MaxNumBatchedTokens   int    `yaml:"max_num_batched_tokens" json:"max_num_batched_tokens"`
+	ConditionalDisagg     bool   `yaml:"conditional_disagg" json:"conditional_disagg"`
+	MaxLocalPrefillLength int    `yaml:"max_local_prefill_length" json:"max_local_prefill_length"`
+	MaxPrefillQueueSize   int    `yaml:"max_prefill_queue_size" json:"max_prefill_queue_size"`
+	PrefixCaching         bool   `yaml:"prefix_caching" json:"prefix_caching"`
+	// StartupDelay overrides the profile's when set.
+	StartupDelay *schemas.Duration `yaml:"startup_delay,omitempty" json:"startup_delay,omitempty"`
+}
+
+// DefaultGraphConfig is the seed's 1p1d graph.
+func DefaultGraphConfig() GraphConfig {
+	return GraphConfig{
+		Name: "disagg_1p1d", Model: schemas.DefaultModel, PrefillWorkers: 1, DecodeWorkers: 1, GPUsPerEngine: 1,
+		BlockSize: 64, MaxModelLen: 16384, MaxNumBatchedTokens: 16384, MaxLocalPrefillLength: 1000, MaxPrefillQueueSize: 2,
+	}
+}
+
+// ForDeployment returns the default graph with d's worker counts.
+func ForDeployment(d schemas.Deployment) GraphConfig {
+	c := DefaultGraphConfig()
+	c.Name = "disagg_" + d.String()
+	c.PrefillWorkers, c.DecodeWorkers = d.Prefill, d.Decode
+	return c
+}
+
+// Validate returns every problem with the configuration.
+func (c *GraphConfig) Validate() error {
+	var errs []string
+	check := func(ok bool, msg string) {
+		if !ok {
+			errs = append(errs, msg)
+		}
+	}
+	check(c.Model != "", "model: must not be empty")
+	check(c.PrefillWorkers >= 0, "prefill_workers: must be >= 0")
+	check(c.DecodeWorkers >= 1, "decode_workers: must be >= 1")
+	check(c.PrefillWorkers >= 1 || c.ConditionalDisagg, "prefill_workers: must be >= 1 unless conditional_disagg prefills locally")
+	check(c.GPUsPerEngine >= 1, "gpus_per_engine: must be >= 1")
+	check(c.BlockSize >= 1, "block_size: must be >= 1")
+	check(c.MaxModelLen >= 1, "max_model_len: must be >= 1")
+	check(c.MaxNumBatchedTokens >= 1, "max_num_batched_tokens: must be >= 1")
+	check(c.MaxLocalPrefillLength >= 0, "max_local_prefill_length: must be >= 0")
+	check(c.MaxPrefillQueueSize >= 0, "max_prefill_queue_size: must be >= 0")
+	check(c.StartupDelay == nil || *c.StartupDelay >= 0, "startup_delay: must be >= 0")
+	if len(errs) > 0 {
+		return fmt.Errorf("graph config %s: %s", c.Name, strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// LoadGraphConfig reads a graph configuration file. A bare name such as
+// "disagg_1p1d" (or "disagg_1p1d.yml") that is not an existing file is looked
+// up among the configurations shipped in deploy/configs.
+func LoadGraphConfig(nameOrPath string) (*GraphConfig, error) {
+	data, err := os.ReadFile(nameOrPath)
+	if err != nil && !strings.ContainsRune(nameOrPath, os.PathSeparator) {
+		name := strings.TrimSuffix(strings.TrimSuffix(nameOrPath, ".yml"), ".yaml") + ".yml"
+		data, err = fs.ReadFile(configs.FS, name)
+	}
+	if err != nil && strings.HasPrefix(filepath.ToSlash(nameOrPath), "deploy/configs/") {
+		data, err = fs.ReadFile(configs.FS, filepath.Base(nameOrPath))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read graph config %s: %w", nameOrPath, err)
+	}
+	c := DefaultGraphConfig()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, fmt.Errorf("%s: %w", nameOrPath, err)
+	}
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", nameOrPath, err)
+	}
+	return &c, nil
+}

@@ -1,0 +1,386 @@
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// ErrBadRequest marks requests the engine refuses (too long, no tokens).
+var ErrBadRequest = errors.New("bad request")
+
+// Counters are cumulative totals since the engine started.
+type Counters struct {
+	Submitted       int64 `json:"submitted"`
+	Finished        int64 `json:"finished"`
+	Aborted         int64 `json:"aborted"`
+	TokensGenerated int64 `json:"tokens_generated"`
+	PrefillTokens   int64 `json:"prefill_tokens"`
+	PrefixHitTokens int64 `json:"prefix_hit_tokens"`
+	Preemptions     int64 `json:"preemptions"`
+	DecodeSteps     int64 `json:"decode_steps"`
+}
+
+// Engine is the discrete-event model of one disaggregated graph. It is not
+// safe for concurrent use: a driver (Realtime, or a replay loop) owns it.
+type Engine struct {
+	prof    *Profile
+	cfg     GraphConfig
+	startup time.Duration
+
+	now    time.Duration
+	events eventQueue
+	seq    uint64
+
+	prefill      []*prefillWorker // live workers (not stopped), by id
+	decode       []*decodeWorker
+	nextPrefill  int
+	nextDecode   int
+	prefillQueue []*sequence
+	queued       int // non-aborted sequences in prefillQueue
+	routing      []*sequence
+	// transferring holds sequences whose KV is on the wire, so every
+	// sequence holding KV is reachable (for invariant checks).
+	transferring map[*sequence]struct{}
+
+	nextSeq         uint64
+	blocksPerWorker int
+	watermarkBlocks int
+	counters        Counters
+}
+
+// Handle identifies a submitted request, for Abort.
+type Handle struct{ s *sequence }
+
+// NewEngine builds a graph with cfg's workers, all ready at time zero (the
+// deployment is up before the benchmark starts).
+func NewEngine(prof *Profile, cfg GraphConfig) (*Engine, error) {
+	if err := prof.Validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	e := &Engine{prof: prof, cfg: cfg, startup: prof.StartupDelay.D(), transferring: map[*sequence]struct{}{}}
+	if cfg.StartupDelay != nil {
+		e.startup = cfg.StartupDelay.D()
+	}
+	e.blocksPerWorker = prof.KVCapacityTokens() / cfg.BlockSize
+	e.watermarkBlocks = int(prof.Watermark * float64(e.blocksPerWorker))
+	if e.blocksPerWorker*cfg.BlockSize < cfg.MaxModelLen {
+		return nil, fmt.Errorf("profile %s holds %d tokens of KV, less than max_model_len %d", prof.Name, e.blocksPerWorker*cfg.BlockSize, cfg.MaxModelLen)
+	}
+	for i := 0; i < cfg.PrefillWorkers; i++ {
+		e.addPrefill(WorkerReady)
+	}
+	for i := 0; i < cfg.DecodeWorkers; i++ {
+		e.addDecode(WorkerReady)
+	}
+	return e, nil
+}
+
+// Now returns the engine's virtual time.
+func (e *Engine) Now() time.Duration { return e.now }
+
+// Profile returns the engine's performance profile.
+func (e *Engine) Profile() *Profile { return e.prof }
+
+// Config returns the engine's graph configuration.
+func (e *Engine) Config() GraphConfig { return e.cfg }
+
+// StartupDelay is how long a scaled-up worker takes to become ready.
+func (e *Engine) StartupDelay() time.Duration { return e.startup }
+
+// Submit routes a new request at the current time.
+func (e *Engine) Submit(req *Request) (Handle, error) {
+	if req.PromptTokens <= 0 {
+		return Handle{}, fmt.Errorf("%w: the prompt has no tokens", ErrBadRequest)
+	}
+	if req.MaxTokens <= 0 {
+		return Handle{}, fmt.Errorf("%w: max_tokens must be at least 1, got %d", ErrBadRequest, req.MaxTokens)
+	}
+	if total := req.PromptTokens + req.MaxTokens; total > e.cfg.MaxModelLen {
+		return Handle{}, fmt.Errorf("%w: this model's maximum context length is %d tokens, but %d were requested (%d in the prompt, %d to generate)",
+			ErrBadRequest, e.cfg.MaxModelLen, total, req.PromptTokens, req.MaxTokens)
+	}
+	e.nextSeq++
+	s := &sequence{id: e.nextSeq, req: req, arrival: e.now}
+	e.counters.Submitted++
+	e.route(s)
+	return Handle{s}, nil
+}
+
+// Abort stops a request; its observer gets Done(abort) at once, and the
+// engine frees its KV cache at the sequence's next transition.
+func (e *Engine) Abort(h Handle) {
+	s := h.s
+	if s == nil || s.aborted || s.state == seqFinished {
+		return
+	}
+	s.aborted = true
+	e.counters.Aborted++
+	switch s.state {
+	case seqRouting:
+		e.routing, _ = removeSeq(e.routing, s)
+	case seqWaiting:
+		s.worker.waiting, _ = removeSeq(s.worker.waiting, s)
+		e.afterRelease(s.worker)
+	case seqQueued:
+		e.queued--
+	}
+	s.notifyDone(e.now, FinishAbort)
+}
+
+// route sends s to the least-loaded ready decode worker, or parks it until
+// one is ready.
+func (e *Engine) route(s *sequence) {
+	var best *decodeWorker
+	var bestLoad float64
+	for _, w := range e.decode {
+		if w.state != WorkerReady {
+			continue
+		}
+		l := w.load(e.cfg.BlockSize)
+		if best == nil || l < bestLoad || (l == bestLoad && w.admitted < best.admitted) {
+			best, bestLoad = w, l
+		}
+	}
+	if best == nil {
+		s.state = seqRouting
+		e.routing = append(e.routing, s)
+		return
+	}
+	s.worker, s.state = best, seqWaiting
+	best.waiting = append(best.waiting, s)
+	e.admit(best)
+}
+
+// admit gives KV blocks to the worker's waiting sequences in order, then
+// sends them to prefill.
+func (e *Engine) admit(w *decodeWorker) {
+	bs := e.cfg.BlockSize
+	for len(w.waiting) > 0 && w.admitted < e.prof.MaxNumSeqs {
+		s := w.waiting[0]
+		need := ceilDiv(s.context(), bs)
+		var hashes []uint64
+		if e.cfg.PrefixCaching && s.generated == 0 {
+			hashes = s.req.BlockHashes
+			if len(hashes) > need {
+				hashes = hashes[:need]
+			}
+		}
+		lease, hits, ok := w.kv.admit(hashes, need, e.watermarkBlocks)
+		if !ok {
+			break // head of line waits for blocks, as vLLM's FCFS scheduler does
+		}
+		w.waiting = w.waiting[1:]
+		w.admitted++
+		s.lease = lease
+		s.prefillTokens = max(1, s.context()-hits*bs)
+		e.counters.PrefixHitTokens += int64(s.context() - s.prefillTokens)
+		if e.prefillLocally(s) {
+			s.state = seqLocalPrefill
+			w.localPrefill = append(w.localPrefill, s)
+			e.kick(w)
+			continue
+		}
+		s.state = seqQueued
+		e.prefillQueue = append(e.prefillQueue, s)
+		e.queued++
+	}
+	e.dispatchPrefill()
+}
+
+// prefillLocally is Dynamo's conditional disaggregation: short prefills stay
+// on the decode worker while the prefill queue is short.
+func (e *Engine) prefillLocally(s *sequence) bool {
+	if !e.cfg.ConditionalDisagg {
+		return false
+	}
+	if e.readyPrefillWorkers() == 0 {
+		return true
+	}
+	return s.prefillTokens <= e.cfg.MaxLocalPrefillLength && e.queued < e.cfg.MaxPrefillQueueSize
+}
+
+func (e *Engine) readyPrefillWorkers() int {
+	n := 0
+	for _, w := range e.prefill {
+		if w.state == WorkerReady {
+			n++
+		}
+	}
+	return n
+}
+
+// dispatchPrefill hands queued jobs, oldest first, to idle ready prefill
+// workers, one job each.
+func (e *Engine) dispatchPrefill() {
+	for _, pw := range e.prefill {
+		if pw.state != WorkerReady || pw.busy != nil {
+			continue
+		}
+		s := e.popPrefill()
+		if s == nil {
+			return
+		}
+		pw.busy, s.state = s, seqPrefilling
+		e.counters.PrefillTokens += int64(s.prefillTokens)
+		e.Schedule(e.now+e.prof.PrefillTime(s.prefillTokens), func() { e.prefillDone(pw, s) })
+	}
+}
+
+func (e *Engine) popPrefill() *sequence {
+	for len(e.prefillQueue) > 0 {
+		s := e.prefillQueue[0]
+		e.prefillQueue[0] = nil
+		e.prefillQueue = e.prefillQueue[1:]
+		if s.aborted {
+			e.dropAborted(s)
+			continue
+		}
+		e.queued--
+		return s
+	}
+	return nil
+}
+
+func (e *Engine) prefillDone(pw *prefillWorker, s *sequence) {
+	pw.busy = nil
+	pw.jobs++
+	if pw.state == WorkerDraining {
+		e.stopPrefill(pw)
+	}
+	if s.aborted {
+		e.dropAborted(s)
+	} else {
+		s.state = seqTransferring
+		e.transferring[s] = struct{}{}
+		e.Schedule(e.now+e.prof.TransferTime(s.context()), func() { e.transferDone(s) })
+	}
+	e.dispatchPrefill()
+}
+
+func (e *Engine) transferDone(s *sequence) {
+	delete(e.transferring, s)
+	if s.aborted {
+		e.dropAborted(s)
+		return
+	}
+	s.state = seqJoining
+	s.worker.joining = append(s.worker.joining, s)
+	e.kick(s.worker)
+}
+
+// dropAborted frees an aborted sequence's KV on its decode worker.
+func (e *Engine) dropAborted(s *sequence) {
+	w := s.worker
+	w.kv.release(&s.lease)
+	w.admitted--
+	s.state = seqFinished
+	e.afterRelease(w)
+}
+
+// afterRelease lets waiting sequences in, and stops a drained worker.
+func (e *Engine) afterRelease(w *decodeWorker) {
+	if w.state == WorkerDraining && w.admitted == 0 && len(w.waiting) == 0 {
+		e.stopDecode(w)
+		return
+	}
+	e.admit(w)
+}
+
+// kick starts a decode step if the worker has work and is idle.
+func (e *Engine) kick(w *decodeWorker) {
+	if !w.stepping && len(w.running)+len(w.joining)+len(w.localPrefill) > 0 {
+		e.startStep(w)
+	}
+}
+
+// startStep runs one continuous-batching step: every running sequence gets
+// one token at its end. Before the step each sequence needs room for that
+// token; when the cache is full the most recently added sequence is
+// preempted (its blocks freed, recomputed later), as in vLLM.
+func (e *Engine) startStep(w *decodeWorker) {
+	var extra time.Duration
+	for _, s := range w.localPrefill {
+		extra += e.prof.PrefillTime(s.prefillTokens)
+		e.counters.PrefillTokens += int64(s.prefillTokens)
+	}
+	w.running = append(append(w.running, w.joining...), w.localPrefill...)
+	w.joining, w.localPrefill = w.joining[:0], w.localPrefill[:0]
+	kept := w.running[:0]
+	for _, s := range w.running {
+		if s.aborted {
+			w.kv.release(&s.lease)
+			w.admitted--
+			s.state = seqFinished
+			continue
+		}
+		s.state = seqRunning
+		kept = append(kept, s)
+	}
+	w.running = kept
+	bs := e.cfg.BlockSize
+	for i := 0; i < len(w.running); i++ {
+		s := w.running[i]
+		for s.context()+1 > s.lease.blocks()*bs && !w.kv.grow(&s.lease) {
+			victim := w.running[len(w.running)-1]
+			e.preempt(w, victim)
+			if victim == s {
+				break
+			}
+		}
+	}
+	if len(w.running) == 0 {
+		e.afterRelease(w)
+		return
+	}
+	w.stepping = true
+	w.lastStep = e.now
+	dur := e.prof.DecodeStepTime(w.kv.utilisation()) + extra
+	e.Schedule(e.now+dur, func() { e.endStep(w) })
+}
+
+// preempt returns a running sequence to the front of its worker's queue.
+func (e *Engine) preempt(w *decodeWorker, s *sequence) {
+	w.running, _ = removeSeq(w.running, s)
+	w.kv.release(&s.lease)
+	w.admitted--
+	s.preemptions++
+	e.counters.Preemptions++
+	s.state = seqWaiting
+	w.waiting = append([]*sequence{s}, w.waiting...)
+}
+
+func (e *Engine) endStep(w *decodeWorker) {
+	w.stepping = false
+	w.steps++
+	e.counters.DecodeSteps++
+	kept := w.running[:0]
+	for _, s := range w.running {
+		if s.aborted {
+			w.kv.release(&s.lease)
+			w.admitted--
+			s.state = seqFinished
+			continue
+		}
+		s.generated++
+		e.counters.TokensGenerated++
+		s.notifyToken(e.now)
+		if s.generated >= s.req.MaxTokens {
+			w.kv.release(&s.lease)
+			w.admitted--
+			e.counters.Finished++
+			s.notifyDone(e.now, FinishLength)
+			continue
+		}
+		kept = append(kept, s)
+	}
+	clear(w.running[len(kept):])
+	w.running = kept
+	e.afterRelease(w)
+	if w.state != WorkerStopped {
+		e.kick(w)
+	}
+}

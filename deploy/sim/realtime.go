@@ -1,0 +1,81 @@
+package sim
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Realtime drives an Engine against the wall clock: virtual time is wall
+// time since start multiplied by the time scale, so every simulated duration
+// takes 1/scale of itself. Events fire at their scheduled virtual instant;
+// a late wake-up delays delivery, never the model.
+type Realtime struct {
+	mu    sync.Mutex
+	eng   *Engine
+	scale float64
+	start time.Time
+	wake  chan struct{}
+}
+
+// NewRealtime wraps eng; virtual time zero is now.
+func NewRealtime(eng *Engine, scale float64) *Realtime {
+	if scale <= 0 {
+		scale = 1
+	}
+	return &Realtime{eng: eng, scale: scale, start: time.Now(), wake: make(chan struct{}, 1)}
+}
+
+// TimeScale returns k: one wall second is k simulated seconds.
+func (r *Realtime) TimeScale() float64 { return r.scale }
+
+// virtualNow maps the wall clock to engine time.
+func (r *Realtime) virtualNow() time.Duration {
+	return time.Duration(float64(time.Since(r.start)) * r.scale)
+}
+
+// wallAt is the wall instant of virtual time v.
+func (r *Realtime) wallAt(v time.Duration) time.Time {
+	return r.start.Add(time.Duration(float64(v) / r.scale))
+}
+
+// Do runs fn with the engine brought up to the present, under the lock.
+func (r *Realtime) Do(fn func(e *Engine)) {
+	r.mu.Lock()
+	r.eng.AdvanceTo(r.virtualNow())
+	fn(r.eng)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run fires events as their time comes until ctx ends.
+func (r *Realtime) Run(ctx context.Context) {
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		r.mu.Lock()
+		r.eng.AdvanceTo(r.virtualNow())
+		next, ok := r.eng.NextEventAt()
+		r.mu.Unlock()
+		wait := time.Hour
+		if ok {
+			wait = time.Until(r.wallAt(next))
+		}
+		timer.Reset(max(wait, 0))
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
+				}
+			}
+		case <-timer.C:
+		}
+	}
+}

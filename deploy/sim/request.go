@@ -1,0 +1,103 @@
+package sim
+
+import "time"
+
+// FinishReason says why a sequence stopped, in OpenAI's words where one
+// exists.
+type FinishReason string
+
+// Finish reasons.
+const (
+	FinishLength FinishReason = "length" // generated max_tokens
+	FinishAbort  FinishReason = "abort"  // the client went away or the request was cancelled
+)
+
+// Observer receives a request's progress. Calls come from the engine's
+// driver with the engine locked: implementations must return quickly and
+// must not call back into the engine.
+type Observer interface {
+	// Token reports that the n-th output token (1-based) was emitted at now.
+	Token(now time.Duration, n int)
+	// Done reports the end of the request.
+	Done(now time.Duration, reason FinishReason)
+}
+
+// ObserverFuncs adapts two functions to Observer; either may be nil.
+type ObserverFuncs struct {
+	OnToken func(now time.Duration, n int)
+	OnDone  func(now time.Duration, reason FinishReason)
+}
+
+// Token calls OnToken.
+func (o ObserverFuncs) Token(now time.Duration, n int) {
+	if o.OnToken != nil {
+		o.OnToken(now, n)
+	}
+}
+
+// Done calls OnDone.
+func (o ObserverFuncs) Done(now time.Duration, reason FinishReason) {
+	if o.OnDone != nil {
+		o.OnDone(now, reason)
+	}
+}
+
+// Request is one generation request as the engine sees it.
+type Request struct {
+	// PromptTokens is the prompt length in tokens (see CountTokens).
+	PromptTokens int
+	// MaxTokens is how many tokens to generate; the simulated model never
+	// stops early, as with ignore_eos.
+	MaxTokens int
+	// BlockHashes identify the prompt's full KV blocks, chained over the
+	// prefix (see BlockHashes); used only with prefix caching.
+	BlockHashes []uint64
+	// Observer receives tokens and the end; may be nil.
+	Observer Observer
+}
+
+// seqState is where a sequence is in the flow.
+type seqState int
+
+const (
+	seqRouting      seqState = iota // waiting for a decode worker to exist
+	seqWaiting                      // queued at a decode worker for KV blocks
+	seqQueued                       // KV held, in the shared prefill queue
+	seqPrefilling                   // a prefill worker is computing it
+	seqTransferring                 // KV moving to the decode worker
+	seqJoining                      // KV arrived, joins the batch at the next step
+	seqLocalPrefill                 // prefilling inside the decode worker's next step
+	seqRunning                      // in the decode batch
+	seqFinished
+)
+
+// sequence is the engine's state of one request.
+type sequence struct {
+	id        uint64
+	req       *Request
+	arrival   time.Duration
+	state     seqState
+	worker    *decodeWorker
+	lease     kvLease
+	generated int
+	// prefillTokens is how many tokens the pending prefill computes.
+	prefillTokens int
+	aborted       bool
+	preemptions   int
+}
+
+// context is the number of tokens whose KV the sequence holds or needs.
+func (s *sequence) context() int { return s.req.PromptTokens + s.generated }
+
+func (s *sequence) notifyToken(now time.Duration) {
+	if s.req.Observer != nil {
+		s.req.Observer.Token(now, s.generated)
+	}
+}
+
+func (s *sequence) notifyDone(now time.Duration, r FinishReason) {
+	s.state = seqFinished
+	if s.req.Observer != nil {
+		s.req.Observer.Done(now, r)
+	}
+}

@@ -1,0 +1,61 @@
+package sim
+
+import "time"
+
+// WorkerSnapshot is one worker's state at an instant.
+type WorkerSnapshot struct {
+	Name  string      `json:"name"`
+	Role  string      `json:"role"`
+	State WorkerState `json:"state"`
+	// KVUsage is gpu_cache_usage_perc: referenced KV blocks / all blocks (decode).
+	KVUsage       float64 `json:"kv_usage"`
+	KVBlocksUsed  int     `json:"kv_blocks_used"`
+	KVBlocksTotal int     `json:"kv_blocks_total"`
+	// Waiting is num_requests_waiting: routed here, no KV blocks yet (decode).
+	Waiting int `json:"waiting"`
+	// ActiveSlots is request_active_slots: sequences holding KV here (decode).
+	ActiveSlots int `json:"active_slots"`
+	Running     int `json:"running"`
+	// Busy says a prefill worker is running a job.
+	Busy bool `json:"busy"`
+}
+
+// Snapshot is the graph's state at an instant, the source of /metrics and of
+// the planner's observations.
+type Snapshot struct {
+	Now          time.Duration    `json:"now"`
+	PrefillQueue int              `json:"prefill_queue_size"`
+	Routing      int              `json:"routing"`
+	Workers      []WorkerSnapshot `json:"workers"`
+	NumGPU       int              `json:"num_gpu"`
+	Counters     Counters         `json:"counters"`
+}
+
+// Count returns the number of workers of role in state.
+func (s Snapshot) Count(role string, state WorkerState) int {
+	n := 0
+	for _, w := range s.Workers {
+		if w.Role == role && w.State == state {
+			n++
+		}
+	}
+	return n
+}
+
+// Snapshot reports the current state. Stopped workers are not listed; every
+// listed worker (starting, ready or draining) holds its GPUs.
+func (e *Engine) Snapshot() Snapshot {
+	s := Snapshot{Now: e.now, PrefillQueue: e.queued, Routing: len(e.routing), Counters: e.counters}
+	for _, w := range e.prefill {
+		s.Workers = append(s.Workers, WorkerSnapshot{Name: w.name(), Role: RolePrefill, State: w.state, Busy: w.busy != nil})
+	}
+	for _, w := range e.decode {
+		s.Workers = append(s.Workers, WorkerSnapshot{
+			Name: w.name(), Role: RoleDecode, State: w.state,
+			KVUsage: w.kv.utilisation(), KVBlocksUsed: w.kv.used, KVBlocksTotal: w.kv.total,
+			Waiting: len(w.waiting), ActiveSlots: w.admitted, Running: len(w.running),
+		})
+	}
+	s.NumGPU = len(s.Workers) * e.cfg.GPUsPerEngine
+	return s
+}
