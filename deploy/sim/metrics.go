@@ -1,0 +1,81 @@
+package sim
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// collector exports a Snapshot in Prometheus form with the metric names of
+// DESIGN §3.2: per decode worker gpu_cache_usage_perc, num_requests_waiting
+// and request_active_slots; per graph prefill_queue_size, workers by role and
+// state, and num_gpu.
+type collector struct {
+	rt                                        *Realtime
+	kvUsage, waiting, active, totalSlots      *prometheus.Desc
+	kvBlocks, queue, workers, numGPU, vtime   *prometheus.Desc
+	requests, tokens, prefillTokens, preempts *prometheus.Desc
+	timeScale                                 *prometheus.Desc
+}
+
+func newCollector(rt *Realtime) *collector {
+	worker := []string{"worker"}
+	return &collector{
+		rt:            rt,
+		kvUsage:       prometheus.NewDesc("gpu_cache_usage_perc", "Share of the decode worker's KV-cache blocks in use (0-1).", worker, nil),
+		waiting:       prometheus.NewDesc("num_requests_waiting", "Requests routed to the decode worker still waiting for KV blocks.", worker, nil),
+		active:        prometheus.NewDesc("request_active_slots", "Sequences holding KV cache on the decode worker.", worker, nil),
+		totalSlots:    prometheus.NewDesc("request_total_slots", "Sequences the decode worker can hold (max_num_seqs).", worker, nil),
+		kvBlocks:      prometheus.NewDesc("kv_total_blocks", "KV-cache blocks of the decode worker.", worker, nil),
+		queue:         prometheus.NewDesc("prefill_queue_size", "Remote-prefill jobs waiting in the shared queue.", nil, nil),
+		workers:       prometheus.NewDesc("workers", "Workers by role and state.", []string{"role", "state"}, nil),
+		numGPU:        prometheus.NewDesc("num_gpu", "GPUs held by the graph (starting, ready and draining workers).", nil, nil),
+		vtime:         prometheus.NewDesc("sim_virtual_time_seconds", "The simulator's virtual clock.", nil, nil),
+		timeScale:     prometheus.NewDesc("sim_time_scale", "Simulated seconds per wall second.", nil, nil),
+		requests:      prometheus.NewDesc("sim_requests_total", "Requests by outcome.", []string{"outcome"}, nil),
+		tokens:        prometheus.NewDesc("sim_generated_tokens_total", "Output tokens generated.", nil, nil),
+		prefillTokens: prometheus.NewDesc("sim_prefill_tokens_total", "Prompt tokens prefilled (cache hits excluded).", nil, nil),
+		preempts:      prometheus.NewDesc("sim_preemptions_total", "Sequences preempted for lack of KV cache.", nil, nil),
+	}
+}
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.kvUsage, c.waiting, c.active, c.totalSlots, c.kvBlocks, c.queue, c.workers, c.numGPU,
+		c.vtime, c.timeScale, c.requests, c.tokens, c.prefillTokens, c.preempts} {
+		ch <- d
+	}
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	s := c.rt.Snapshot()
+	maxSeqs := float64(c.rt.eng.Profile().MaxNumSeqs)
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	counter := func(d *prometheus.Desc, v int64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+	}
+	for _, w := range s.Workers {
+		if w.Role != RoleDecode {
+			continue
+		}
+		gauge(c.kvUsage, w.KVUsage, w.Name)
+		gauge(c.waiting, float64(w.Waiting), w.Name)
+		gauge(c.active, float64(w.ActiveSlots), w.Name)
+		gauge(c.totalSlots, maxSeqs, w.Name)
+		gauge(c.kvBlocks, float64(w.KVBlocksTotal), w.Name)
+	}
+	gauge(c.queue, float64(s.PrefillQueue))
+	for _, role := range []string{RolePrefill, RoleDecode} {
+		for _, st := range []WorkerState{WorkerStarting, WorkerReady, WorkerDraining} {
+			gauge(c.workers, float64(s.Count(role, st)), role, string(st))
+		}
+	}
+	gauge(c.numGPU, float64(s.NumGPU))
+	gauge(c.vtime, s.Now.Seconds())
+	gauge(c.timeScale, c.rt.TimeScale())
+	counter(c.requests, s.Counters.Finished, "finished")
+	counter(c.requests, s.Counters.Aborted, "aborted")
+	counter(c.requests, s.Counters.Submitted-s.Counters.Finished-s.Counters.Aborted, "in_flight")
+	counter(c.tokens, s.Counters.TokensGenerated)
+	counter(c.prefillTokens, s.Counters.PrefillTokens)
+	counter(c.preempts, s.Counters.Preemptions)
+}

@@ -1,0 +1,434 @@
+package sim
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// ServerOptions configures the HTTP front of a simulated graph.
+type ServerOptions struct {
+	// Model is the served model name; requests for another get a 404.
+	Model string
+	// AdminToken, when set, must be sent as "Authorization: Bearer …" to
+	// the /admin endpoints.
+	AdminToken string
+	// AllowRemoteAdmin lets /admin answer callers outside loopback.
+	AllowRemoteAdmin bool
+	Logger           *slog.Logger
+}
+
+// Server is the OpenAI-compatible HTTP front of a Realtime engine.
+type Server struct {
+	rt      *Realtime
+	opts    ServerOptions
+	mux     *http.ServeMux
+	idBase  string
+	nextID  atomic.Uint64
+	started time.Time
+}
+
+// NewServer builds the handler set; serve it with Handler.
+func NewServer(rt *Realtime, opts ServerOptions) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Model == "" {
+		opts.Model = rt.eng.Config().Model
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	s := &Server{rt: rt, opts: opts, mux: http.NewServeMux(), idBase: hex.EncodeToString(b[:]), started: time.Now()}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(newCollector(rt))
+	s.mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
+	s.mux.HandleFunc("POST /v1/completions", s.handleCompletions)
+	s.mux.HandleFunc("GET /v1/models", s.handleModels)
+	s.mux.HandleFunc("GET /health", s.handleHealth)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("POST /admin/scale", s.admin(s.handleScale))
+	s.mux.HandleFunc("GET /admin/state", s.admin(s.handleState))
+	return s
+}
+
+// Handler returns the server's routes.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// genParams is a parsed chat or completion request.
+type genParams struct {
+	chat         bool
+	model        string
+	prompt       string
+	stream       bool
+	includeUsage bool
+	maxTokens    *int
+	minTokens    *int
+}
+
+func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
+	var req chatRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if len(req.Messages) == 0 {
+		badRequest(w, "messages", "messages must hold at least one message")
+		return
+	}
+	var text strings.Builder
+	for i, m := range req.Messages {
+		t, err := messageText(m.Content)
+		if err != nil {
+			badRequest(w, fmt.Sprintf("messages[%d].content", i), "messages[%d].content: %v", i, err)
+			return
+		}
+		text.WriteString(t)
+		text.WriteByte(' ')
+	}
+	max := req.MaxCompletionTokens
+	if max == nil {
+		max = req.MaxTokens
+	}
+	s.generate(w, r, genParams{chat: true, model: req.Model, prompt: text.String(), stream: req.Stream,
+		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens})
+}
+
+func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
+	var req completionRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	prompt, err := promptText(req.Prompt)
+	if err != nil {
+		badRequest(w, "prompt", "%v", err)
+		return
+	}
+	max := req.MaxTokens
+	if max == nil {
+		legacyDefault := 16 // OpenAI's default for /v1/completions
+		max = &legacyDefault
+	}
+	s.generate(w, r, genParams{model: req.Model, prompt: prompt, stream: req.Stream,
+		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens})
+}
+
+// decodeBody reads a JSON body or answers 400.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<20)
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		badRequest(w, "", "We could not parse the JSON body of your request: %v", err)
+		return false
+	}
+	return true
+}
+
+// generate validates, submits and answers one request.
+func (s *Server) generate(w http.ResponseWriter, r *http.Request, p genParams) {
+	if p.model != s.opts.Model {
+		writeAPIError(w, http.StatusNotFound, "invalid_request_error", "model_not_found", "model",
+			"The model `%s` does not exist. This server serves `%s`.", p.model, s.opts.Model)
+		return
+	}
+	promptTokens := CountTokens(p.prompt)
+	if promptTokens == 0 {
+		badRequest(w, "messages", "the prompt is empty")
+		return
+	}
+	cfg := s.rt.eng.Config()
+	maxTokens := cfg.MaxModelLen - promptTokens // vLLM's default: fill the context
+	if p.maxTokens != nil {
+		maxTokens = *p.maxTokens
+	}
+	if maxTokens < 1 {
+		badRequest(w, "max_tokens", "max_tokens must be at least 1, got %d", maxTokens)
+		return
+	}
+	if p.minTokens != nil && (*p.minTokens < 0 || *p.minTokens > maxTokens) {
+		badRequest(w, "min_tokens", "min_tokens must be within [0, max_tokens=%d], got %d", maxTokens, *p.minTokens)
+		return
+	}
+	req := &Request{PromptTokens: promptTokens, MaxTokens: maxTokens}
+	if cfg.PrefixCaching {
+		req.BlockHashes = BlockHashes(p.prompt, cfg.BlockSize)
+	}
+	obs := newStreamObserver()
+	req.Observer = obs
+	var h Handle
+	var err error
+	s.rt.Do(func(e *Engine) { h, err = e.Submit(req) })
+	if err != nil {
+		if errors.Is(err, ErrBadRequest) {
+			badRequest(w, "max_tokens", "%s", strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": "))
+		} else {
+			writeAPIError(w, http.StatusInternalServerError, "server_error", "", "", "%v", err)
+		}
+		return
+	}
+	id := fmt.Sprintf("%s-%s%d", map[bool]string{true: "chatcmpl", false: "cmpl"}[p.chat], s.idBase, s.nextID.Add(1))
+	out := &output{chat: p.chat, id: id, created: time.Now().Unix(), model: s.opts.Model, prompt: promptTokens, max: maxTokens}
+	if p.stream {
+		s.stream(w, r, h, obs, out, p.includeUsage)
+		return
+	}
+	s.complete(w, r, h, obs, out)
+}
+
+// abortOnReturn stops the engine's work for a request the client left.
+func (s *Server) abort(h Handle) { s.rt.Do(func(e *Engine) { e.Abort(h) }) }
+
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, h Handle, obs *streamObserver, out *output, includeUsage bool) {
+	flusher, _ := w.(http.Flusher)
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/event-stream")
+	hdr.Set("Cache-Control", "no-cache")
+	hdr.Set("Connection", "keep-alive")
+	hdr.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	buf := out.appendChunk(nil, 0, "") // the role chunk, as vLLM sends before any token
+	sent := 0
+	for {
+		if _, err := w.Write(buf); err != nil {
+			s.abort(h)
+			return
+		}
+		if flusher != nil {
+			flusher.Flush()
+		}
+		buf = buf[:0]
+		select {
+		case <-obs.notify:
+		case <-r.Context().Done():
+			s.abort(h)
+			return
+		}
+		n, done, reason := obs.state()
+		for sent < n {
+			sent++
+			finish := ""
+			if done && sent == n {
+				finish = string(reason)
+			}
+			buf = out.appendChunk(buf, sent, finish)
+		}
+		if done {
+			if sent == 0 || reason != FinishLength {
+				buf = out.appendChunk(buf, -1, string(reason)) // a closing chunk with no token
+			}
+			if includeUsage {
+				buf = out.appendUsage(buf, sent)
+			}
+			buf = append(buf, "data: [DONE]\n\n"...)
+			_, _ = w.Write(buf)
+			if flusher != nil {
+				flusher.Flush()
+			}
+			return
+		}
+	}
+}
+
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, h Handle, obs *streamObserver, out *output) {
+	for {
+		select {
+		case <-obs.notify:
+		case <-r.Context().Done():
+			s.abort(h)
+			return
+		}
+		if n, done, reason := obs.state(); done {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(out.response(n, string(reason)))
+			return
+		}
+	}
+}
+
+func (s *Server) handleModels(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"object": "list", "data": []map[string]any{{
+		"id": s.opts.Model, "object": "model", "created": s.started.Unix(), "owned_by": "plannerbench-sim", "max_model_len": s.rt.eng.Config().MaxModelLen,
+	}}})
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {
+	snap := s.rt.Snapshot()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"status": "ok", "model": s.opts.Model, "time_scale": s.rt.TimeScale(),
+		"prefill_ready": snap.Count(RolePrefill, WorkerReady), "decode_ready": snap.Count(RoleDecode, WorkerReady),
+	})
+}
+
+// admin guards the /admin endpoints: loopback callers only unless allowed,
+// and the bearer token when one is set.
+func (s *Server) admin(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !s.opts.AllowRemoteAdmin && !isLoopback(r.RemoteAddr) {
+			writeAPIError(w, http.StatusForbidden, "permission_error", "", "", "admin endpoints answer loopback callers only")
+			return
+		}
+		if s.opts.AdminToken != "" {
+			got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.AdminToken)) != 1 {
+				writeAPIError(w, http.StatusUnauthorized, "authentication_error", "", "", "missing or wrong admin token")
+				return
+			}
+		}
+		next(w, r)
+	}
+}
+
+func isLoopback(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ScaleRequest is the body of POST /admin/scale.
+type ScaleRequest struct {
+	Prefill *int `json:"prefill"`
+	Decode  *int `json:"decode"`
+}
+
+func (s *Server) handleScale(w http.ResponseWriter, r *http.Request) {
+	var req ScaleRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	var err error
+	var snap Snapshot
+	s.rt.Do(func(e *Engine) {
+		cur := e.Snapshot()
+		p, d := cur.Count(RolePrefill, WorkerReady)+cur.Count(RolePrefill, WorkerStarting), cur.Count(RoleDecode, WorkerReady)+cur.Count(RoleDecode, WorkerStarting)
+		if req.Prefill != nil {
+			p = *req.Prefill
+		}
+		if req.Decode != nil {
+			d = *req.Decode
+		}
+		if err = e.Scale(p, d); err == nil {
+			snap = e.Snapshot()
+		}
+	})
+	if err != nil {
+		badRequest(w, "", "%s", strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": "))
+		return
+	}
+	s.opts.Logger.Info("scaled", "prefill", snap.Count(RolePrefill, WorkerReady)+snap.Count(RolePrefill, WorkerStarting), "decode", snap.Count(RoleDecode, WorkerReady)+snap.Count(RoleDecode, WorkerStarting), "num_gpu", snap.NumGPU)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(snap)
+}
+
+func (s *Server) handleState(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(s.rt.Snapshot())
+}
+
+// Snapshot returns the engine's state now.
+func (r *Realtime) Snapshot() Snapshot {
+	var s Snapshot
+	r.Do(func(e *Engine) { s = e.Snapshot() })
+	return s
+}
+
+// output formats one request's responses. Streaming chunks are appended by
+// hand from a per-request prefix: they are the server's hot path.
+type output struct {
+	chat    bool
+	id      string
+	created int64
+	model   string
+	prompt  int
+	max     int
+	prefix  []byte
+}
+
+func (o *output) chunkPrefix() []byte {
+	if o.prefix == nil {
+		model, _ := json.Marshal(o.model)
+		object := "text_completion"
+		if o.chat {
+			object = "chat.completion.chunk"
+		}
+		o.prefix = fmt.Appendf(nil, `data: {"id":%q,"object":%q,"created":%d,"model":%s,"choices":[{"index":0,`, o.id, object, o.created, model)
+	}
+	return o.prefix
+}
+
+// appendChunk adds the chunk of token n (n = 0: the role chunk; n < 0: an
+// empty closing chunk) with finish ("" while streaming).
+func (o *output) appendChunk(b []byte, n int, finish string) []byte {
+	b = append(b, o.chunkPrefix()...)
+	text := ""
+	if n > 0 {
+		text = outputToken(n)
+	}
+	switch {
+	case o.chat && n == 0:
+		b = append(b, `"delta":{"role":"assistant","content":""}`...)
+	case o.chat && n < 0:
+		b = append(b, `"delta":{}`...)
+	case o.chat:
+		b = append(b, `"delta":{"content":`...)
+		b = strconv.AppendQuote(b, text)
+		b = append(b, '}')
+	default:
+		b = append(b, `"text":`...)
+		b = strconv.AppendQuote(b, text)
+	}
+	b = append(b, `,"logprobs":null,"finish_reason":`...)
+	if finish == "" {
+		b = append(b, "null"...)
+	} else {
+		b = strconv.AppendQuote(b, finish)
+	}
+	return append(b, "}]}\n\n"...)
+}
+
+func (o *output) appendUsage(b []byte, completion int) []byte {
+	object := "text_completion"
+	if o.chat {
+		object = "chat.completion.chunk"
+	}
+	body, _ := json.Marshal(map[string]any{
+		"id": o.id, "object": object, "created": o.created, "model": o.model, "choices": []any{},
+		"usage": usage{PromptTokens: o.prompt, CompletionTokens: completion, TotalTokens: o.prompt + completion},
+	})
+	b = append(b, "data: "...)
+	b = append(b, body...)
+	return append(b, "\n\n"...)
+}
+
+func (o *output) response(n int, finish string) map[string]any {
+	var text strings.Builder
+	for i := 1; i <= n; i++ {
+		text.WriteString(outputToken(i))
+	}
+	choice := map[string]any{"index": 0, "logprobs": nil, "finish_reason": finish}
+	object := "text_completion"
+	if o.chat {
+		object = "chat.completion"
+		choice["message"] = map[string]any{"role": "assistant", "content": text.String()}
+	} else {
+		choice["text"] = text.String()
+	}
+	return map[string]any{
+		"id": o.id, "object": object, "created": o.created, "model": o.model, "choices": []any{choice},
+		"usage": usage{PromptTokens: o.prompt, CompletionTokens: n, TotalTokens: o.prompt + n},
+	}
+}
