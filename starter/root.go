@@ -57,6 +57,6 @@ the load and compares the results.`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return badInput(fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
 	})
-	root.AddCommand(newTraceCommand(), newValidateCommand(), newSimCommand())
+	root.AddCommand(newTraceCommand(), newValidateCommand(), newSimCommand(), newLoadCommand())
 	return root
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"plannerbench/internal/precise"
 )
 
 // Realtime drives an Engine against the wall clock: virtual time is wall
@@ -53,29 +55,16 @@ func (r *Realtime) Do(fn func(e *Engine)) {
 
 // Run fires events as their time comes until ctx ends.
 func (r *Realtime) Run(ctx context.Context) {
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	for {
+	sleeper := precise.NewSleeper()
+	for ctx.Err() == nil {
 		r.mu.Lock()
 		r.eng.AdvanceTo(r.virtualNow())
 		next, ok := r.eng.NextEventAt()
 		r.mu.Unlock()
-		wait := time.Hour
+		until := time.Now().Add(time.Hour)
 		if ok {
-			wait = time.Until(r.wallAt(next))
+			until = r.wallAt(next)
 		}
-		timer.Reset(max(wait, 0))
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.wake:
-			if !timer.Stop() {
-				select {
-				case <-timer.C:
-				default:
-				}
-			}
-		case <-timer.C:
-		}
+		sleeper.Until(ctx, until, r.wake)
 	}
 }

@@ -1,0 +1,188 @@
+package results
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"plannerbench/schemas"
+)
+
+// SLO holds goodput targets; zero disables one.
+type SLO struct {
+	TTFTMS float64 `json:"ttft_ms"`
+	ITLMS  float64 `json:"itl_ms"`
+}
+
+// SLOFrom converts the matrix's SLO.
+func SLOFrom(s schemas.SLO) SLO {
+	return SLO{TTFTMS: float64(s.TTFT) / float64(time.Millisecond), ITLMS: float64(s.ITL) / float64(time.Millisecond)}
+}
+
+// Summary is summary.json: a case's request outcomes and AIPerf-style
+// metrics (DESIGN §3.4). Durations and rates are in trace time.
+type Summary struct {
+	Requests      int            `json:"requests"`
+	Completed     int            `json:"completed"`
+	Errors        int            `json:"errors"`
+	Skipped       int            `json:"skipped"`
+	Interrupted   int            `json:"interrupted"`
+	ErrorsByClass map[string]int `json:"errors_by_class,omitempty"`
+	TimeScale     float64        `json:"time_scale"`
+	// DurationS runs from the first send to the last end, in trace seconds.
+	DurationS float64 `json:"duration_s"`
+
+	TTFTMS           Distribution `json:"ttft_ms"`
+	ITLMS            Distribution `json:"itl_ms"`
+	RequestLatencyMS Distribution `json:"request_latency_ms"`
+	OutputTokens     Distribution `json:"output_tokens"`
+	InputTokens      Distribution `json:"input_tokens"`
+	// AvgRequestLatencyMS repeats RequestLatencyMS.Avg: the seed's headline.
+	AvgRequestLatencyMS float64 `json:"avg_request_latency_ms"`
+
+	OutputTokenThroughput float64 `json:"output_token_throughput"` // tokens/s
+	RequestThroughput     float64 `json:"request_throughput"`      // completed requests/s
+	SLO                   SLO     `json:"slo"`
+	GoodRequests          int     `json:"good_requests"`
+	Goodput               float64 `json:"goodput"` // requests/s meeting every SLO
+
+	// LatenessMS is the load driver's dispatch lateness, in wall ms.
+	LatenessMS Distribution `json:"lateness_ms"`
+	Reanchors  int          `json:"reanchors"`
+
+	// Deployment facts, filled in by whoever knows them (replay, workflow).
+	AvgNumGPU  float64 `json:"avg_num_gpu,omitempty"`
+	GPUSeconds float64 `json:"gpu_seconds,omitempty"`
+}
+
+// outputTokens is a completed request's output length: the server's count
+// when it sent usage, else the content chunks seen.
+func outputTokens(r *schemas.RequestRecord) int {
+	if r.CompletionTokens >= 0 {
+		return int(r.CompletionTokens)
+	}
+	return int(r.Chunks)
+}
+
+// Summarize computes the summary of records taken at timeScale.
+func Summarize(recs []schemas.RequestRecord, timeScale float64, slo SLO) Summary {
+	if timeScale <= 0 {
+		timeScale = 1
+	}
+	s := Summary{Requests: len(recs), TimeScale: timeScale, SLO: slo}
+	var ttft, itl, lat, outTok, inTok, late []float64
+	var first, last time.Time
+	var totalOut float64
+	for i := range recs {
+		r := &recs[i]
+		if !math.IsNaN(r.LatenessMS) {
+			late = append(late, r.LatenessMS)
+		}
+		if !r.SentAt.IsZero() && (first.IsZero() || r.SentAt.Before(first)) {
+			first = r.SentAt
+		}
+		switch r.Status {
+		case schemas.StatusOK:
+		case schemas.StatusSkipped:
+			s.Skipped++
+			continue
+		case schemas.StatusInterrupted:
+			s.Interrupted++
+			continue
+		default:
+			s.Errors++
+			if s.ErrorsByClass == nil {
+				s.ErrorsByClass = map[string]int{}
+			}
+			s.ErrorsByClass[r.ErrorClass]++
+			continue
+		}
+		s.Completed++
+		if r.EndAt.After(last) {
+			last = r.EndAt
+		}
+		n := outputTokens(r)
+		totalOut += float64(n)
+		ttft = append(ttft, r.TTFTMS)
+		itl = append(itl, r.ITLMS)
+		lat = append(lat, r.LatencyMS)
+		outTok = append(outTok, float64(n))
+		inTok = append(inTok, float64(max(r.PromptTokens, r.InputLength)))
+		if meetsSLO(r, slo) {
+			s.GoodRequests++
+		}
+	}
+	s.TTFTMS, s.ITLMS, s.RequestLatencyMS = Describe(ttft), Describe(itl), Describe(lat)
+	s.OutputTokens, s.InputTokens, s.LatenessMS = Describe(outTok), Describe(inTok), Describe(late)
+	s.AvgRequestLatencyMS = s.RequestLatencyMS.Avg
+	if !first.IsZero() && last.After(first) {
+		s.DurationS = last.Sub(first).Seconds() * timeScale
+		s.OutputTokenThroughput = totalOut / s.DurationS
+		s.RequestThroughput = float64(s.Completed) / s.DurationS
+		s.Goodput = float64(s.GoodRequests) / s.DurationS
+	}
+	return s
+}
+
+func meetsSLO(r *schemas.RequestRecord, slo SLO) bool {
+	if slo.TTFTMS > 0 && !(r.TTFTMS <= slo.TTFTMS) {
+		return false
+	}
+	// A one-token answer has no ITL: nothing to miss.
+	if slo.ITLMS > 0 && !math.IsNaN(r.ITLMS) && r.ITLMS > slo.ITLMS {
+		return false
+	}
+	return true
+}
+
+// WriteSummary writes v as indented JSON to dir/summary.json atomically.
+func WriteSummary(dir string, v any) error {
+	return WriteJSON(filepath.Join(dir, "summary.json"), v)
+}
+
+// WriteJSON writes v as indented JSON to path atomically.
+func WriteJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(append(data, '\n'))
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// ErrorClasses lists the keys of m sorted, for stable printing.
+func ErrorClasses(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

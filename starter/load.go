@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"plannerbench/internal/loadgen"
+	"plannerbench/internal/results"
+	"plannerbench/schemas"
+)
+
+// driverState is DIR/driver.json: where a replay stands, so `load --resume`
+// continues the same schedule after a crash.
+type driverState struct {
+	Trace   string              `json:"trace"`
+	URL     string              `json:"url"`
+	Attempt int32               `json:"attempt"`
+	Resume  loadgen.ResumePoint `json:"resume"`
+}
+
+func newLoadCommand() *cobra.Command {
+	var (
+		cfg                    loadgen.Config
+		tracePath, outDir, slo string
+		apiKeyEnv              string
+		resume                 bool
+		out                    outputFormat
+	)
+	c := &cobra.Command{
+		Use:   "load --url URL --trace FILE --out DIR",
+		Short: "Replay a trace open-loop against an OpenAI-compatible endpoint and record every request",
+		Long: `Replay a mooncake trace against any OpenAI-compatible endpoint with streaming
+chat completions: each row is sent at t0 + timestamp/time-scale with max_tokens,
+min_tokens and ignore_eos set to its output length. Every row becomes one
+Parquet record under DIR/requests/ (failures too: they are data, and the exit
+status stays 0); DIR/summary.json and an AIPerf-style table follow.
+
+With --resume a restarted driver continues the schedule recorded in
+DIR/driver.json: requests lost in the crash are recorded as interrupted and
+those whose time passed meanwhile as skipped, each exactly once.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			if cfg.URL == "" || tracePath == "" || outDir == "" {
+				return badInput(errors.New("--url, --trace and --out are required"))
+			}
+			target, err := parseSLO(slo)
+			if err != nil {
+				return badInput(err)
+			}
+			if apiKeyEnv != "" {
+				cfg.APIKey = os.Getenv(apiKeyEnv)
+			}
+			statePath := filepath.Join(outDir, "driver.json")
+			state := driverState{Trace: tracePath, URL: cfg.URL, Attempt: 1}
+			var rp *loadgen.ResumePoint
+			if resume {
+				data, err := os.ReadFile(statePath)
+				if err != nil {
+					return badInput(fmt.Errorf("--resume: %w", err))
+				}
+				if err := json.Unmarshal(data, &state); err != nil {
+					return badInput(fmt.Errorf("--resume: %s: %w", statePath, err))
+				}
+				state.Attempt++
+				rp = &state.Resume
+			} else if parts, _ := results.ListParts(filepath.Join(outDir, results.RequestsDir)); len(parts) > 0 {
+				return badInput(fmt.Errorf("%s already holds request records: use --resume to continue, or another --out", outDir))
+			}
+			if err := os.MkdirAll(outDir, 0o755); err != nil {
+				return err
+			}
+			cfg.Attempt = state.Attempt
+			bar := newLoadProgress(cmd.ErrOrStderr())
+			res, runErr := loadgen.Run(cmd.Context(), cfg, tracePath, filepath.Join(outDir, results.RequestsDir), rp, func(p loadgen.Progress) {
+				state.Resume = p.Resume
+				_ = writeJSONFile(statePath, state)
+				bar.update(p)
+			})
+			bar.finish()
+			if runErr != nil && res.Total == 0 {
+				return badInput(runErr)
+			}
+			recs, err := results.ReadRequests(cmd.Context(), filepath.Join(outDir, results.RequestsDir))
+			if err != nil {
+				return err
+			}
+			sum := results.Summarize(recs, cfg.TimeScale, target)
+			sum.Reanchors = int(res.Reanchors)
+			if err := results.WriteSummary(outDir, sum); err != nil {
+				return err
+			}
+			if out.json() {
+				if err := writeJSON(cmd.OutOrStdout(), sum); err != nil {
+					return err
+				}
+			} else if err := results.WriteTable(cmd.OutOrStdout(), sum); err != nil {
+				return err
+			}
+			return runErr
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&cfg.URL, "url", "", "endpoint base URL, e.g. http://127.0.0.1:8000")
+	f.StringVar(&cfg.Model, "model", schemas.DefaultModel, "model name to request")
+	f.StringVar(&tracePath, "trace", "", "mooncake JSONL trace")
+	f.StringVar(&outDir, "out", "", "folder for requests/*.parquet, summary.json and driver.json")
+	f.Float64Var(&cfg.TimeScale, "time-scale", 1, "send the trace k times faster; durations are reported in trace time")
+	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets, e.g. ttft=500ms,itl=50ms (0 disables one)")
+	f.IntVar(&cfg.BlockSize, "block-size", 512, "tokens per hash id in the trace")
+	f.DurationVar(&cfg.RequestTimeout, "request-timeout", 30*time.Minute, "wall-clock limit of one request")
+	f.DurationVar(&cfg.StallBound, "stall-bound", 10*time.Millisecond, "a dispatch later than this re-anchors the schedule")
+	f.IntVar(&cfg.MaxConnections, "max-connections", 8192, "idle connection pool size (peak requests in flight)")
+	f.StringVar(&apiKeyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable holding the API key")
+	f.BoolVar(&resume, "resume", false, "continue the replay recorded in DIR/driver.json")
+	out.register(f)
+	return c
+}
+
+// parseSLO reads "ttft=500ms,itl=50ms".
+func parseSLO(s string) (results.SLO, error) {
+	var slo results.SLO
+	if strings.TrimSpace(s) == "" {
+		return slo, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		if !ok {
+			return slo, fmt.Errorf("--slo: %q is not key=duration", part)
+		}
+		d, err := schemas.ParseDuration(v)
+		if err != nil {
+			return slo, fmt.Errorf("--slo %s: %w", k, err)
+		}
+		ms := float64(d) / float64(time.Millisecond)
+		switch k {
+		case "ttft":
+			slo.TTFTMS = ms
+		case "itl":
+			slo.ITLMS = ms
+		default:
+			return slo, fmt.Errorf("--slo: unknown target %q (ttft, itl)", k)
+		}
+	}
+	return slo, nil
+}
