@@ -41,16 +41,16 @@ type RequestRecord struct {
 	PromptTokens     int32     `json:"prompt_tokens"`
 	CompletionTokens int32     `json:"completion_tokens"`
 	// Chunks counts streamed chunks that carried content.
-	Chunks int32 `json:"chunks"`
-	TTFTMS           float64   `json:"ttft_ms"`
-	ITLMS            float64   `json:"itl_ms"`
-	LatencyMS        float64   `json:"latency_ms"`
-	Status           string    `json:"status"`
-	FinishReason     string    `json:"finish_reason"`
-	HTTPStatus       int32     `json:"http_status"`
-	ErrorClass       string    `json:"error_class"`
-	Error            string    `json:"error"`
-	Attempt          int32     `json:"attempt"`
+	Chunks       int32   `json:"chunks"`
+	TTFTMS       float64 `json:"ttft_ms"`
+	ITLMS        float64 `json:"itl_ms"`
+	LatencyMS    float64 `json:"latency_ms"`
+	Status       string  `json:"status"`
+	FinishReason string  `json:"finish_reason"`
+	HTTPStatus   int32   `json:"http_status"`
+	ErrorClass   string  `json:"error_class"`
+	Error        string  `json:"error"`
+	Attempt      int32   `json:"attempt"`
 }
 
 // NewRequestRecord returns a record for trace row index with every
