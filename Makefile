@@ -8,7 +8,7 @@ SEED_TRACE_FLAGS := --time-duration 600 --request-rate-min 5 --request-rate-max 
 	--request-rate-period 150 --isl1 3000 --osl1 150 --isl2 3000 --osl2 150
 SEED_TRACE := sin_b512_t600_rr5.0-20.0-150.0_io3000150-3000150-0.2-0.8-10.jsonl
 
-.PHONY: all build test lint bench demo clean
+.PHONY: all build test lint bench bench-sim bench-load parquet-check demo clean
 
 all: build
 
@@ -37,6 +37,24 @@ bench: build
 			--isl1 3000 --osl1 150 --isl2 3000 --osl2 150 --output-file $(RESULTS)/bench/hour_1000rps.jsonl; \
 	fi
 	@rm -f $(RESULTS)/bench/hour_1000rps.jsonl
+
+# Simulator benchmarks: 2,000 concurrent streams, and the seed load at
+# time_scale 10 vs 1 (about 4 minutes).
+bench-sim: build
+	BIN=$(BIN)/plannerbench scripts/bench-sim.sh
+
+# Load-driver benchmark: 500 req/s of 150-token streams for 30 s.
+bench-load: build
+	BIN=$(BIN)/plannerbench scripts/bench-load.sh
+
+# Reads a case's Parquet files with DuckDB (an independent reader, installed
+# from npm into .tools/): make parquet-check DIR=results/<matrix>/<case>
+DIR ?= results/bench-load/run
+parquet-check:
+	@command -v node >/dev/null || { echo "parquet-check needs Node.js (apt-get install nodejs npm)"; exit 1; }
+	@[ -d .tools/duckdb/node_modules/@duckdb/node-api ] || npm install --prefix .tools/duckdb --no-audit --no-fund @duckdb/node-api@1.5.6-r.1
+	@cp scripts/parquet-check.mjs .tools/duckdb/check.mjs
+	node .tools/duckdb/check.mjs '$(abspath $(DIR))/requests/*.parquet'
 
 # Until the Temporal pipeline lands, the demo does what exists: it checks the
 # seed matrix, synthesizes the seed's trace and prints its statistics.

@@ -11,14 +11,18 @@ var ErrBadRequest = errors.New("bad request")
 
 // Counters are cumulative totals since the engine started.
 type Counters struct {
-	Submitted       int64 `json:"submitted"`
-	Finished        int64 `json:"finished"`
-	Aborted         int64 `json:"aborted"`
-	TokensGenerated int64 `json:"tokens_generated"`
-	PrefillTokens   int64 `json:"prefill_tokens"`
-	PrefixHitTokens int64 `json:"prefix_hit_tokens"`
-	Preemptions     int64 `json:"preemptions"`
-	DecodeSteps     int64 `json:"decode_steps"`
+	Submitted int64 `json:"submitted"`
+	// PromptTokens and OutputTokensRequested sum the submitted requests'
+	// prompt lengths and max_tokens.
+	PromptTokens          int64 `json:"prompt_tokens"`
+	OutputTokensRequested int64 `json:"output_tokens_requested"`
+	Finished              int64 `json:"finished"`
+	Aborted               int64 `json:"aborted"`
+	TokensGenerated       int64 `json:"tokens_generated"`
+	PrefillTokens         int64 `json:"prefill_tokens"`
+	PrefixHitTokens       int64 `json:"prefix_hit_tokens"`
+	Preemptions           int64 `json:"preemptions"`
+	DecodeSteps           int64 `json:"decode_steps"`
 }
 
 // Engine is the discrete-event model of one disaggregated graph. It is not
@@ -106,6 +110,8 @@ func (e *Engine) Submit(req *Request) (Handle, error) {
 	e.nextSeq++
 	s := &sequence{id: e.nextSeq, req: req, arrival: e.now}
 	e.counters.Submitted++
+	e.counters.PromptTokens += int64(req.PromptTokens)
+	e.counters.OutputTokensRequested += int64(req.MaxTokens)
 	e.route(s)
 	return Handle{s}, nil
 }

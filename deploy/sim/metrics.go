@@ -13,11 +13,12 @@ type collector struct {
 	kvUsage, waiting, active, totalSlots      *prometheus.Desc
 	kvBlocks, queue, workers, numGPU, vtime   *prometheus.Desc
 	requests, tokens, prefillTokens, preempts *prometheus.Desc
+	received, promptTokens, requested         *prometheus.Desc
 	timeScale                                 *prometheus.Desc
 }
 
 func newCollector(rt *Realtime) *collector {
-	worker := []string{"worker"}
+	worker := []string{"worker", "state"}
 	return &collector{
 		rt:            rt,
 		kvUsage:       prometheus.NewDesc("gpu_cache_usage_perc", "Share of the decode worker's KV-cache blocks in use (0-1).", worker, nil),
@@ -34,12 +35,15 @@ func newCollector(rt *Realtime) *collector {
 		tokens:        prometheus.NewDesc("sim_generated_tokens_total", "Output tokens generated.", nil, nil),
 		prefillTokens: prometheus.NewDesc("sim_prefill_tokens_total", "Prompt tokens prefilled (cache hits excluded).", nil, nil),
 		preempts:      prometheus.NewDesc("sim_preemptions_total", "Sequences preempted for lack of KV cache.", nil, nil),
+		received:      prometheus.NewDesc("sim_requests_received_total", "Requests received.", nil, nil),
+		promptTokens:  prometheus.NewDesc("sim_prompt_tokens_received_total", "Prompt tokens of the requests received.", nil, nil),
+		requested:     prometheus.NewDesc("sim_output_tokens_requested_total", "max_tokens of the requests received.", nil, nil),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.kvUsage, c.waiting, c.active, c.totalSlots, c.kvBlocks, c.queue, c.workers, c.numGPU,
-		c.vtime, c.timeScale, c.requests, c.tokens, c.prefillTokens, c.preempts} {
+		c.vtime, c.timeScale, c.requests, c.tokens, c.prefillTokens, c.preempts, c.received, c.promptTokens, c.requested} {
 		ch <- d
 	}
 }
@@ -57,11 +61,12 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		if w.Role != RoleDecode {
 			continue
 		}
-		gauge(c.kvUsage, w.KVUsage, w.Name)
-		gauge(c.waiting, float64(w.Waiting), w.Name)
-		gauge(c.active, float64(w.ActiveSlots), w.Name)
-		gauge(c.totalSlots, maxSeqs, w.Name)
-		gauge(c.kvBlocks, float64(w.KVBlocksTotal), w.Name)
+		st := string(w.State)
+		gauge(c.kvUsage, w.KVUsage, w.Name, st)
+		gauge(c.waiting, float64(w.Waiting), w.Name, st)
+		gauge(c.active, float64(w.ActiveSlots), w.Name, st)
+		gauge(c.totalSlots, maxSeqs, w.Name, st)
+		gauge(c.kvBlocks, float64(w.KVBlocksTotal), w.Name, st)
 	}
 	gauge(c.queue, float64(s.PrefillQueue))
 	for _, role := range []string{RolePrefill, RoleDecode} {
@@ -78,4 +83,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	counter(c.tokens, s.Counters.TokensGenerated)
 	counter(c.prefillTokens, s.Counters.PrefillTokens)
 	counter(c.preempts, s.Counters.Preemptions)
+	counter(c.received, s.Counters.Submitted)
+	counter(c.promptTokens, s.Counters.PromptTokens)
+	counter(c.requested, s.Counters.OutputTokensRequested)
 }

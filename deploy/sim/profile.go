@@ -53,6 +53,9 @@ type Profile struct {
 	Watermark              float64          `yaml:"watermark" json:"watermark"`
 }
 
+// MaxNumSequences is max_num_seqs: sequences one decode engine holds.
+func (p *Profile) MaxNumSequences() int { return p.MaxNumSeqs }
+
 // PrefillTime is the time to prefill tokens new tokens.
 func (p *Profile) PrefillTime(tokens int) time.Duration {
 	return msToDuration(math.Max(0, p.PrefillMS.At(float64(tokens))))

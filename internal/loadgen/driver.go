@@ -179,8 +179,6 @@ func newClient(cfg Config) *openai.Client {
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 		ForceAttemptHTTP2:   false,
-		ReadBufferSize:      32 << 10,
-		WriteBufferSize:     64 << 10,
 	}
 	oc.HTTPClient = extraBodyDoer{client: &http.Client{Transport: transport}}
 	return openai.NewClientWithConfig(oc)

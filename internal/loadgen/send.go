@@ -13,7 +13,8 @@ import (
 	"plannerbench/schemas"
 )
 
-// send runs one streaming chat completion and returns its record. Metric
+// send runs one streaming chat completion (created with go-openai, its
+// chunks read raw and parsed with fastjson) and returns its record. Metric
 // definitions follow AIPerf: TTFT is the first chunk with content minus the
 // send time; latency is the final message minus the send time; ITL is
 // (latency - TTFT) / (output tokens - 1). Durations are scaled to trace time.
@@ -37,8 +38,10 @@ func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Du
 	}
 	defer stream.Close()
 	var first, lastContent time.Time
+	parser := parserPool.Get()
+	defer parserPool.Put(parser)
 	for {
-		resp, err := stream.Recv()
+		raw, err := stream.RecvRaw()
 		at := st.readAt()
 		if errors.Is(err, io.EOF) {
 			r.EndAt = at
@@ -49,20 +52,24 @@ func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Du
 			d.fail(&r, ctx, err, true)
 			return r
 		}
-		if resp.Usage != nil {
-			r.PromptTokens, r.CompletionTokens = int32(resp.Usage.PromptTokens), int32(resp.Usage.CompletionTokens)
+		c, err := parseChunk(parser, raw)
+		if err != nil {
+			r.FirstTokenAt = first
+			d.fail(&r, ctx, err, true)
+			return r
 		}
-		for _, c := range resp.Choices {
-			if c.Delta.Content != "" {
-				r.Chunks++
-				if first.IsZero() {
-					first = at
-				}
-				lastContent = at
+		if c.hasUsage {
+			r.PromptTokens, r.CompletionTokens = c.promptTokens, c.completionTokens
+		}
+		if c.content {
+			r.Chunks++
+			if first.IsZero() {
+				first = at
 			}
-			if c.FinishReason != "" {
-				r.FinishReason = string(c.FinishReason)
-			}
+			lastContent = at
+		}
+		if c.finishReason != "" {
+			r.FinishReason = c.finishReason
 		}
 	}
 	if r.EndAt.IsZero() {

@@ -1,0 +1,204 @@
+package planner
+
+import (
+	"fmt"
+	"time"
+
+	"plannerbench/schemas"
+)
+
+// State is what a planner carries from one adjustment interval to the next
+// (and across a workflow's continue-as-new).
+type State struct {
+	// Intervals counts adjustment intervals decided so far.
+	Intervals int `json:"intervals"`
+	// DecodeGrace is the number of further intervals in which the load
+	// planner will not remove a decode worker (set after adding one).
+	DecodeGrace int `json:"decode_grace"`
+	// History holds the SLA planner's observed loads, newest last.
+	History []Load `json:"history,omitempty"`
+}
+
+// Load is one interval's observed traffic, for the SLA planner.
+type Load struct {
+	RequestRate float64 `json:"request_rate"` // requests per second
+	ISL         float64 `json:"isl"`          // mean prompt tokens
+	OSL         float64 `json:"osl"`          // mean requested output tokens
+}
+
+// Inputs are the figures a decision was made from, recorded with it.
+type Inputs struct {
+	Samples         int     `json:"samples"`
+	AvgPrefillQueue float64 `json:"avg_prefill_queue"`
+	AvgKVLoad       float64 `json:"avg_kv_load"`
+	FirstQueue      float64 `json:"first_queue"`
+	LastQueue       float64 `json:"last_queue"`
+	PredictedQueue  float64 `json:"predicted_queue"`
+	PrefillAtStart  int     `json:"prefill_at_start"`
+	DecodeAtStart   int     `json:"decode_at_start"`
+	PrefillNow      int     `json:"prefill_now"`
+	DecodeNow       int     `json:"decode_now"`
+	GPUsBefore      int     `json:"gpus_before"`
+	GPUsAfter       int     `json:"gpus_after"`
+	DecodeGrace     int     `json:"decode_grace"`
+	Observed        Load    `json:"observed"`
+	Predicted       Load    `json:"predicted"`
+	PredictedTTFTMS float64 `json:"predicted_ttft_ms,omitempty"`
+	PredictedITLMS  float64 `json:"predicted_itl_ms,omitempty"`
+	UnconstrainedP  int     `json:"unconstrained_prefill,omitempty"`
+	UnconstrainedD  int     `json:"unconstrained_decode,omitempty"`
+}
+
+// Decision is a planner's verdict for one adjustment interval.
+type Decision struct {
+	At       time.Duration `json:"at"`
+	Interval int           `json:"interval"`
+	Mode     string        `json:"mode"`
+	// Prefill and Decode are the target numbers of workers.
+	Prefill      int    `json:"prefill"`
+	Decode       int    `json:"decode"`
+	DeltaPrefill int    `json:"delta_prefill"`
+	DeltaDecode  int    `json:"delta_decode"`
+	Reason       string `json:"reason"`
+	Inputs       Inputs `json:"inputs"`
+}
+
+// Changes reports whether the decision asks for a different deployment.
+func (d Decision) Changes() bool { return d.DeltaPrefill != 0 || d.DeltaDecode != 0 }
+
+// Decide runs the configured planner on one interval's samples (oldest
+// first). The last sample is the deployment as it stands at the decision.
+// It returns the decision and the state to carry forward.
+func Decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []Sample) (Decision, State) {
+	st.Intervals++
+	d := Decision{Interval: st.Intervals, Mode: cfg.Mode}
+	if len(window) == 0 {
+		d.Reason = "no metric samples in this interval"
+		return d, st
+	}
+	last := window[len(window)-1]
+	d.At = last.At
+	d.Prefill, d.Decode = last.PrefillWorkers, last.DecodeWorkers
+	d.Inputs.Samples = len(window)
+	d.Inputs.PrefillAtStart, d.Inputs.DecodeAtStart = window[0].PrefillWorkers, window[0].DecodeWorkers
+	d.Inputs.PrefillNow, d.Inputs.DecodeNow = last.PrefillWorkers, last.DecodeWorkers
+	d.Inputs.AvgPrefillQueue, d.Inputs.AvgKVLoad = meanQueue(window), meanKV(window)
+	switch cfg.Mode {
+	case schemas.PlannerLoad:
+		return decideLoad(cfg, st, window, d)
+	case schemas.PlannerSLA:
+		return decideSLA(cfg, perf, st, window, d)
+	default:
+		d.Reason = "no-operation mode: observe and log only"
+		return d, st
+	}
+}
+
+func meanQueue(w []Sample) float64 {
+	q := make([]float64, len(w))
+	for i, s := range w {
+		q[i] = s.PrefillQueueSize
+	}
+	return mean(q)
+}
+
+// meanKV is the plain mean of every worker's KV load over the interval, as
+// the load planner computes it (np.mean over all collected values).
+func meanKV(w []Sample) float64 {
+	var all []float64
+	for _, s := range w {
+		all = append(all, s.KVLoads...)
+	}
+	return mean(all)
+}
+
+// decideLoad is Dynamo's load-based planner (DESIGN §3.3): skip when the
+// worker set changed during the interval; scale down first (prefill when the
+// mean queue is below its threshold, decode when the mean KV load is below
+// its threshold and no grace period runs), then up (prefill when the mean
+// queue is above its threshold, the GPU budget allows and the queue's trend
+// keeps it above; decode when the mean KV load is above its threshold and
+// the budget allows, starting a grace period). At most ±1 a role.
+func decideLoad(cfg schemas.PlannerConfig, st State, w []Sample, d Decision) (Decision, State) {
+	first, last := w[0], w[len(w)-1]
+	in := &d.Inputs
+	in.FirstQueue, in.LastQueue = first.PrefillQueueSize, last.PrefillQueueSize
+	in.PredictedQueue = last.PrefillQueueSize + (last.PrefillQueueSize-first.PrefillQueueSize)*newPrefillWorkerQueueBufferPeriod
+	in.DecodeGrace = st.DecodeGrace
+	if first.PrefillWorkers != last.PrefillWorkers || first.DecodeWorkers != last.DecodeWorkers {
+		d.Reason = fmt.Sprintf("worker set changed during the interval (%dp%dd -> %dp%dd): no adjustment",
+			first.PrefillWorkers, first.DecodeWorkers, last.PrefillWorkers, last.DecodeWorkers)
+		return d, st
+	}
+	p, dec := last.PrefillWorkers, last.DecodeWorkers
+	gpu := p*cfg.PrefillEngineNumGPU + dec*cfg.DecodeEngineNumGPU
+	in.GPUsBefore = gpu
+	var reasons []string
+	avgQ, avgKV := in.AvgPrefillQueue, in.AvgKVLoad
+
+	if avgQ < cfg.PrefillQueueScaleDownThreshold && p > cfg.MinEndpoint {
+		d.DeltaPrefill--
+		gpu -= cfg.PrefillEngineNumGPU
+		reasons = append(reasons, fmt.Sprintf("prefill -1: mean queue %.2f < %.2f", avgQ, cfg.PrefillQueueScaleDownThreshold))
+	}
+	if avgKV < cfg.DecodeKVScaleDownThreshold && dec > cfg.MinEndpoint {
+		if st.DecodeGrace > 0 {
+			reasons = append(reasons, fmt.Sprintf("decode kept: mean KV load %.2f < %.2f but %d grace interval(s) left", avgKV, cfg.DecodeKVScaleDownThreshold, st.DecodeGrace))
+		} else {
+			d.DeltaDecode--
+			gpu -= cfg.DecodeEngineNumGPU
+			reasons = append(reasons, fmt.Sprintf("decode -1: mean KV load %.2f < %.2f", avgKV, cfg.DecodeKVScaleDownThreshold))
+		}
+	}
+	if avgQ > cfg.PrefillQueueScaleUpThreshold {
+		switch {
+		case gpu+cfg.PrefillEngineNumGPU > cfg.MaxGPUBudget:
+			reasons = append(reasons, fmt.Sprintf("prefill kept: mean queue %.2f > %.2f but the GPU budget %d is used", avgQ, cfg.PrefillQueueScaleUpThreshold, cfg.MaxGPUBudget))
+		case in.PredictedQueue <= cfg.PrefillQueueScaleUpThreshold:
+			reasons = append(reasons, fmt.Sprintf("prefill kept: mean queue %.2f > %.2f but the trend predicts %.2f", avgQ, cfg.PrefillQueueScaleUpThreshold, in.PredictedQueue))
+		default:
+			d.DeltaPrefill++
+			gpu += cfg.PrefillEngineNumGPU
+			reasons = append(reasons, fmt.Sprintf("prefill +1: mean queue %.2f > %.2f, predicted %.2f", avgQ, cfg.PrefillQueueScaleUpThreshold, in.PredictedQueue))
+		}
+	}
+	if avgKV > cfg.DecodeKVScaleUpThreshold {
+		if gpu+cfg.DecodeEngineNumGPU > cfg.MaxGPUBudget {
+			reasons = append(reasons, fmt.Sprintf("decode kept: mean KV load %.2f > %.2f but the GPU budget %d is used", avgKV, cfg.DecodeKVScaleUpThreshold, cfg.MaxGPUBudget))
+		} else {
+			d.DeltaDecode++
+			gpu += cfg.DecodeEngineNumGPU
+			st.DecodeGrace = cfg.DecodeGraceIntervals
+			reasons = append(reasons, fmt.Sprintf("decode +1: mean KV load %.2f > %.2f", avgKV, cfg.DecodeKVScaleUpThreshold))
+		}
+	}
+	// The reference decrements the grace period at the end of every
+	// adjustment, including the one that set it.
+	if st.DecodeGrace > 0 {
+		st.DecodeGrace--
+	}
+	in.GPUsAfter = gpu
+	d.Prefill, d.Decode = p+d.DeltaPrefill, dec+d.DeltaDecode
+	if len(reasons) == 0 {
+		reasons = append(reasons, fmt.Sprintf("within thresholds: mean queue %.2f, mean KV load %.2f", avgQ, avgKV))
+	}
+	d.Reason = join(reasons)
+	return d, st
+}
+
+// newPrefillWorkerQueueBufferPeriod is the reference's
+// NEW_PREFILL_WORKER_QUEUE_BUFFER_PERIOD: a prefill worker is added only if
+// the queue, extrapolated this many intervals along its trend, stays above
+// the threshold (a new worker takes time to start).
+const newPrefillWorkerQueueBufferPeriod = 3
+
+func join(parts []string) string {
+	out := ""
+	for i, p := range parts {
+		if i > 0 {
+			out += "; "
+		}
+		out += p
+	}
+	return out
+}

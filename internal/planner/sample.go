@@ -1,0 +1,65 @@
+// Package planner holds the planners' decision rules as pure functions
+// (DESIGN §3.3): given the metric samples of an adjustment interval and the
+// carried state, return a decision with its inputs and a reason. The same
+// code runs inside the Temporal PlannerWorkflow and inside a virtual-time
+// replay; nothing here does I/O or reads a clock.
+package planner
+
+import "time"
+
+// Sample is one metric pull (every metric_pulling_interval) from a
+// deployment: the six metrics of the seed plus the worker counts by state.
+type Sample struct {
+	// At is the sample's time since the benchmark started, in trace time.
+	At time.Duration `json:"at"`
+	// KVLoads holds one load per ready decode worker: gpu_cache_usage_perc,
+	// plus 0.02 per waiting request when the worker has active slots (the
+	// load planner's estimate of the cache the waiting requests will take).
+	KVLoads []float64 `json:"kv_loads"`
+	// AverageKVLoad is the mean of KVLoads.
+	AverageKVLoad       float64 `json:"average_kv_load"`
+	PrefillQueueSize    float64 `json:"prefill_queue_size"`
+	TotalQueuedRequests float64 `json:"total_queued_requests"`
+	ActiveRequests      float64 `json:"active_requests"`
+	// PrefillWorkers and DecodeWorkers count ready workers: the endpoints a
+	// Dynamo planner sees.
+	PrefillWorkers int `json:"num_prefill_workers"`
+	DecodeWorkers  int `json:"num_decode_workers"`
+	// NumGPU is the seed's num_gpu: ready workers times GPUs an engine.
+	NumGPU int `json:"num_gpu"`
+	// GPUsHeld also counts workers starting up or draining, which hold GPUs
+	// without serving.
+	GPUsHeld        int `json:"gpus_held"`
+	PrefillStarting int `json:"prefill_starting"`
+	DecodeStarting  int `json:"decode_starting"`
+	PrefillDraining int `json:"prefill_draining"`
+	DecodeDraining  int `json:"decode_draining"`
+	// Cumulative request counters, for the SLA planner's load estimate.
+	RequestsReceived      float64 `json:"requests_received"`
+	PromptTokensReceived  float64 `json:"prompt_tokens_received"`
+	OutputTokensRequested float64 `json:"output_tokens_requested"`
+}
+
+// KVLoad is the load planner's view of one decode worker.
+func KVLoad(cacheUsage, waiting, activeSlots float64) float64 {
+	if activeSlots > 0 && waiting > 0 {
+		return cacheUsage + 0.02*waiting
+	}
+	return cacheUsage
+}
+
+// Finish fills AverageKVLoad from KVLoads.
+func (s *Sample) Finish() {
+	s.AverageKVLoad = mean(s.KVLoads)
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, x := range v {
+		sum += x
+	}
+	return sum / float64(len(v))
+}
