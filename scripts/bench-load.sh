@@ -22,6 +22,7 @@ prefill_workers: 24
 decode_workers: 12
 block_size: 64
 max_model_len: 16384
+max_gpus: 0
 YML
 "$BIN" trace synth --time-duration "$SECONDS_" --request-rate-min "$RATE" --request-rate-max "$RATE" \
   --isl1 100 --osl1 150 --isl2 100 --osl2 150 --seed 1 --output-file "$OUT/trace.jsonl" >/dev/null

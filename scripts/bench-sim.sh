@@ -20,6 +20,7 @@ prefill_workers: 16
 decode_workers: 8
 block_size: 64
 max_model_len: 16384
+max_gpus: 0
 YML
 "$BIN" trace synth --time-duration 1 --request-rate-min 2000 --request-rate-max 2000 \
   --isl1 10 --osl1 1000 --isl2 10 --osl2 1000 --seed 1 --output-file "$OUT/streams.jsonl" >/dev/null

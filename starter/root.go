@@ -82,6 +82,6 @@ the load and compares the results.`,
 			stopProfile()
 		}
 	}
-	root.AddCommand(newTraceCommand(), newValidateCommand(), newSimCommand(), newLoadCommand())
+	root.AddCommand(newTraceCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand())
 	return root
 }

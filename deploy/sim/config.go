@@ -29,6 +29,9 @@ type GraphConfig struct {
 	MaxLocalPrefillLength int    `yaml:"max_local_prefill_length" json:"max_local_prefill_length"`
 	MaxPrefillQueueSize   int    `yaml:"max_prefill_queue_size" json:"max_prefill_queue_size"`
 	PrefixCaching         bool   `yaml:"prefix_caching" json:"prefix_caching"`
+	// MaxGPUs is the machine's GPU count: scaling beyond it fails, as
+	// starting a worker fails when no GPU is free. 0 means no limit.
+	MaxGPUs int `yaml:"max_gpus" json:"max_gpus"`
 	// StartupDelay overrides the profile's when set.
 	StartupDelay *schemas.Duration `yaml:"startup_delay,omitempty" json:"startup_delay,omitempty"`
 }
@@ -37,7 +40,7 @@ type GraphConfig struct {
 func DefaultGraphConfig() GraphConfig {
 	return GraphConfig{
 		Name: "disagg_1p1d", Model: schemas.DefaultModel, PrefillWorkers: 1, DecodeWorkers: 1, GPUsPerEngine: 1,
-		BlockSize: 64, MaxModelLen: 16384, MaxNumBatchedTokens: 16384, MaxLocalPrefillLength: 1000, MaxPrefillQueueSize: 2,
+		BlockSize: 64, MaxModelLen: 16384, MaxNumBatchedTokens: 16384, MaxLocalPrefillLength: 1000, MaxPrefillQueueSize: 2, MaxGPUs: 8,
 	}
 }
 
@@ -67,6 +70,8 @@ func (c *GraphConfig) Validate() error {
 	check(c.MaxNumBatchedTokens >= 1, "max_num_batched_tokens: must be >= 1")
 	check(c.MaxLocalPrefillLength >= 0, "max_local_prefill_length: must be >= 0")
 	check(c.MaxPrefillQueueSize >= 0, "max_prefill_queue_size: must be >= 0")
+	check(c.MaxGPUs >= 0, "max_gpus: must be >= 0")
+	check(c.MaxGPUs == 0 || (c.PrefillWorkers+c.DecodeWorkers)*max(c.GPUsPerEngine, 1) <= c.MaxGPUs, "prefill_workers, decode_workers: need more GPUs than max_gpus")
 	check(c.StartupDelay == nil || *c.StartupDelay >= 0, "startup_delay: must be >= 0")
 	if len(errs) > 0 {
 		return fmt.Errorf("graph config %s: %s", c.Name, strings.Join(errs, "; "))

@@ -129,7 +129,7 @@ func (e *Engine) Abort(h Handle) {
 	case seqRouting:
 		e.routing, _ = removeSeq(e.routing, s)
 	case seqWaiting:
-		s.worker.waiting, _ = removeSeq(s.worker.waiting, s)
+		s.worker.waiting.remove(s)
 		e.afterRelease(s.worker)
 	case seqQueued:
 		e.queued--
@@ -146,7 +146,7 @@ func (e *Engine) route(s *sequence) {
 		if w.state != WorkerReady {
 			continue
 		}
-		l := w.load(e.cfg.BlockSize)
+		l := w.load()
 		if best == nil || l < bestLoad || (l == bestLoad && w.admitted < best.admitted) {
 			best, bestLoad = w, l
 		}
@@ -157,7 +157,7 @@ func (e *Engine) route(s *sequence) {
 		return
 	}
 	s.worker, s.state = best, seqWaiting
-	best.waiting = append(best.waiting, s)
+	best.waiting.pushBack(s)
 	e.admit(best)
 }
 
@@ -165,8 +165,8 @@ func (e *Engine) route(s *sequence) {
 // sends them to prefill.
 func (e *Engine) admit(w *decodeWorker) {
 	bs := e.cfg.BlockSize
-	for len(w.waiting) > 0 && w.admitted < e.prof.MaxNumSeqs {
-		s := w.waiting[0]
+	for w.waiting.len() > 0 && w.admitted < e.prof.MaxNumSeqs {
+		s := w.waiting.front()
 		need := ceilDiv(s.context(), bs)
 		var hashes []uint64
 		if e.cfg.PrefixCaching && s.generated == 0 {
@@ -179,7 +179,7 @@ func (e *Engine) admit(w *decodeWorker) {
 		if !ok {
 			break // head of line waits for blocks, as vLLM's FCFS scheduler does
 		}
-		w.waiting = w.waiting[1:]
+		w.waiting.popFront()
 		w.admitted++
 		s.lease = lease
 		s.prefillTokens = max(1, s.context()-hits*bs)
@@ -289,7 +289,7 @@ func (e *Engine) dropAborted(s *sequence) {
 
 // afterRelease lets waiting sequences in, and stops a drained worker.
 func (e *Engine) afterRelease(w *decodeWorker) {
-	if w.state == WorkerDraining && w.admitted == 0 && len(w.waiting) == 0 {
+	if w.state == WorkerDraining && w.admitted == 0 && w.waiting.len() == 0 {
 		e.stopDecode(w)
 		return
 	}
@@ -356,7 +356,7 @@ func (e *Engine) preempt(w *decodeWorker, s *sequence) {
 	s.preemptions++
 	e.counters.Preemptions++
 	s.state = seqWaiting
-	w.waiting = append([]*sequence{s}, w.waiting...)
+	w.waiting.pushFront(s)
 }
 
 func (e *Engine) endStep(w *decodeWorker) {

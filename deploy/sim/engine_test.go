@@ -195,6 +195,16 @@ func TestRemovedPrefillWorkerFinishesItsJob(t *testing.T) {
 	require.Equal(t, 2, e.Snapshot().NumGPU)
 }
 
+func TestScaleRespectsMachineGPUs(t *testing.T) {
+	e := testEngine(t, 2, 2)
+	require.Equal(t, 8, e.Config().MaxGPUs)
+	require.NoError(t, e.Scale(4, 4))
+	err := e.Scale(5, 4)
+	require.ErrorIs(t, err, ErrBadRequest)
+	require.ErrorContains(t, err, "need 9 GPUs; the graph has 8")
+	require.Equal(t, 8, e.Snapshot().NumGPU, "a refused scale changes nothing")
+}
+
 func TestSubmitRejectsTooLong(t *testing.T) {
 	e := testEngine(t, 1, 1)
 	_, err := e.Submit(&Request{PromptTokens: 16000, MaxTokens: 1000})
@@ -262,7 +272,11 @@ func TestKVAccountingProperty(t *testing.T) {
 				switch rng.IntN(10) {
 				case 0:
 					p, d := 1+rng.IntN(3), 1+rng.IntN(3)
-					e.Schedule(at, func() { require.NoError(t, e.Scale(p, d)) })
+					e.Schedule(at, func() {
+						if err := e.Scale(p, d); err != nil {
+							require.ErrorIs(t, err, ErrBadRequest, "only the GPU limit may refuse")
+						}
+					})
 				case 1:
 					e.Schedule(at, func() {
 						if len(handles) > 0 {

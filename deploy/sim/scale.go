@@ -12,6 +12,23 @@ func (e *Engine) Scale(prefill, decode int) error {
 	if decode < 1 || prefill < 0 || (prefill < 1 && !e.cfg.ConditionalDisagg) {
 		return fmt.Errorf("%w: scale to %d prefill and %d decode workers: need at least 1 of each", ErrBadRequest, prefill, decode)
 	}
+	if e.cfg.MaxGPUs > 0 {
+		draining := 0
+		for _, w := range e.prefill {
+			if w.state == WorkerDraining {
+				draining++
+			}
+		}
+		for _, w := range e.decode {
+			if w.state == WorkerDraining {
+				draining++
+			}
+		}
+		if need := (prefill + decode + draining) * e.cfg.GPUsPerEngine; need > e.cfg.MaxGPUs {
+			return fmt.Errorf("%w: %d prefill and %d decode workers (and %d draining) need %d GPUs; the graph has %d",
+				ErrBadRequest, prefill, decode, draining, need, e.cfg.MaxGPUs)
+		}
+	}
 	for n := e.activePrefill(); n < prefill; n++ {
 		e.addPrefill(WorkerStarting)
 	}
@@ -63,7 +80,7 @@ func (e *Engine) addPrefill(state WorkerState) {
 }
 
 func (e *Engine) addDecode(state WorkerState) {
-	w := &decodeWorker{id: e.nextDecode, state: state, kv: newKVPool(e.blocksPerWorker)}
+	w := &decodeWorker{id: e.nextDecode, state: state, kv: newKVPool(e.blocksPerWorker), waiting: seqQueue{blockSize: e.cfg.BlockSize}}
 	e.nextDecode++
 	e.decode = append(e.decode, w)
 	if state == WorkerStarting {
@@ -145,15 +162,14 @@ func (e *Engine) removeDecode() {
 		return
 	}
 	victim.state = WorkerDraining
-	var keep, reroute []*sequence
-	for _, s := range victim.waiting {
+	var reroute []*sequence
+	for _, s := range victim.waiting.drain() {
 		if s.generated > 0 {
-			keep = append(keep, s) // preempted mid-stream: resumes where its tokens are
+			victim.waiting.pushBack(s) // preempted mid-stream: resumes where its tokens are
 		} else {
 			reroute = append(reroute, s)
 		}
 	}
-	victim.waiting = keep
 	for _, s := range reroute {
 		e.route(s)
 	}

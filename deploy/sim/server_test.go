@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/sashabaranov/go-openai"
 	"github.com/stretchr/testify/require"
+
+	"plannerbench/internal/planner"
 )
 
 const testModel = "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"
@@ -187,12 +189,12 @@ func scrape(t *testing.T, url string) map[string]float64 {
 func TestMetricsParseAndMoveUnderLoad(t *testing.T) {
 	srv, rt := startServer(t, 1, 1, 50, ServerOptions{})
 	idle := scrape(t, srv.URL)
-	for _, name := range []string{"gpu_cache_usage_perc,worker=decode-0", "num_requests_waiting,worker=decode-0", "request_active_slots,worker=decode-0",
+	for _, name := range []string{"gpu_cache_usage_perc,state=ready,worker=decode-0", "num_requests_waiting,state=ready,worker=decode-0", "request_active_slots,state=ready,worker=decode-0",
 		"prefill_queue_size", "num_gpu", "workers,role=prefill,state=ready", "workers,role=decode,state=ready"} {
 		require.Contains(t, idle, name)
 	}
 	require.Equal(t, 2.0, idle["num_gpu"])
-	require.Zero(t, idle["gpu_cache_usage_perc,worker=decode-0"])
+	require.Zero(t, idle["gpu_cache_usage_perc,state=ready,worker=decode-0"])
 
 	// 30 concurrent long requests: queue and KV both move.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -209,11 +211,11 @@ func TestMetricsParseAndMoveUnderLoad(t *testing.T) {
 	}
 	require.Eventually(t, func() bool {
 		m := scrape(t, srv.URL)
-		return m["prefill_queue_size"] > 5 && m["request_active_slots,worker=decode-0"] >= 30
+		return m["prefill_queue_size"] > 5 && m["request_active_slots,state=ready,worker=decode-0"] >= 30
 	}, 10*time.Second, 20*time.Millisecond, "queue and active slots rise")
 	require.Eventually(t, func() bool {
 		m := scrape(t, srv.URL)
-		return m["gpu_cache_usage_perc,worker=decode-0"] > 0.2 && m["sim_generated_tokens_total"] > 100
+		return m["gpu_cache_usage_perc,state=ready,worker=decode-0"] > 0.2 && m["sim_generated_tokens_total"] > 100
 	}, 20*time.Second, 50*time.Millisecond, "KV usage and tokens rise")
 
 	// Scaling shows in the worker gauges and num_gpu at once.
@@ -279,4 +281,33 @@ func TestStreamTimingFollowsTimeScale(t *testing.T) {
 	require.Less(t, first, 500*time.Millisecond, "generous bound for a loaded CI machine")
 	// 49 more steps of ≈ 19.7 ms / 10.
 	require.GreaterOrEqual(t, last-first, 95*time.Millisecond)
+}
+
+// TestPlannerSampleMatchesParsedMetrics checks that the planner sees the
+// same thing from /metrics (a real run) and from a snapshot (a replay).
+func TestPlannerSampleMatchesParsedMetrics(t *testing.T) {
+	srv, rt := startServer(t, 2, 3, 1e-9, ServerOptions{}) // the clock all but stands still
+	rt.Do(func(e *Engine) {
+		for i := 0; i < 40; i++ {
+			_, err := e.Submit(&Request{PromptTokens: 2000 + 100*i, MaxTokens: 100})
+			require.NoError(t, err)
+		}
+		require.NoError(t, e.Scale(3, 2)) // one decode worker drains, one prefill worker starts
+		e.RunUntilIdle(e.Now() + 2*time.Second)
+	})
+	want := rt.Snapshot().PlannerSample(1)
+	resp, err := http.Get(srv.URL + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	got, err := planner.ParseMetrics(resp.Body, 1)
+	require.NoError(t, err)
+	got.At = want.At
+	require.InDeltaSlice(t, want.KVLoads, got.KVLoads, 1e-12)
+	got.KVLoads, want.KVLoads = nil, nil
+	require.InDelta(t, want.AverageKVLoad, got.AverageKVLoad, 1e-12)
+	got.AverageKVLoad = want.AverageKVLoad
+	require.Equal(t, want, got)
+	require.Equal(t, 1, got.DecodeDraining)
+	require.Equal(t, 1, got.PrefillStarting)
+	require.Greater(t, got.PrefillQueueSize, 0.0)
 }

@@ -53,7 +53,7 @@ func (e *Engine) Snapshot() Snapshot {
 		s.Workers = append(s.Workers, WorkerSnapshot{
 			Name: w.name(), Role: RoleDecode, State: w.state,
 			KVUsage: w.kv.utilisation(), KVBlocksUsed: w.kv.used, KVBlocksTotal: w.kv.total,
-			Waiting: len(w.waiting), ActiveSlots: w.admitted, Running: len(w.running),
+			Waiting: w.waiting.len(), ActiveSlots: w.admitted, Running: len(w.running),
 		})
 	}
 	s.NumGPU = len(s.Workers) * e.cfg.GPUsPerEngine

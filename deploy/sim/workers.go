@@ -36,7 +36,7 @@ type decodeWorker struct {
 	state WorkerState
 	kv    *kvPool
 	// waiting holds routed sequences without KV blocks yet, in order.
-	waiting []*sequence
+	waiting seqQueue
 	// admitted counts sequences holding KV here, wherever they are.
 	admitted     int
 	joining      []*sequence
@@ -51,12 +51,8 @@ func (w *decodeWorker) name() string { return fmt.Sprintf("decode-%d", w.id) }
 
 // load orders decode workers for the router: KV in use plus KV that queued
 // requests will need, as a share of the cache.
-func (w *decodeWorker) load(blockSize int) float64 {
-	need := 0
-	for _, s := range w.waiting {
-		need += ceilDiv(s.context()+1, blockSize)
-	}
-	return float64(w.kv.used+need) / float64(w.kv.total)
+func (w *decodeWorker) load() float64 {
+	return float64(w.kv.used+w.waiting.blocks) / float64(w.kv.total)
 }
 
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
@@ -68,4 +64,68 @@ func removeSeq(list []*sequence, s *sequence) ([]*sequence, bool) {
 		}
 	}
 	return list, false
+}
+
+// seqQueue is a FIFO of sequences that also keeps the KV blocks its members
+// will need, so the router reads a worker's load in constant time even when
+// an overloaded worker queues many thousands of requests.
+type seqQueue struct {
+	items     []*sequence
+	head      int
+	blocks    int
+	blockSize int
+}
+
+func (q *seqQueue) len() int { return len(q.items) - q.head }
+
+func (q *seqQueue) front() *sequence { return q.items[q.head] }
+
+func (q *seqQueue) need(s *sequence) int { return ceilDiv(s.context()+1, q.blockSize) }
+
+func (q *seqQueue) pushBack(s *sequence) {
+	q.items = append(q.items, s)
+	q.blocks += q.need(s)
+}
+
+// pushFront puts a preempted sequence back at the head.
+func (q *seqQueue) pushFront(s *sequence) {
+	q.blocks += q.need(s)
+	if q.head > 0 {
+		q.head--
+		q.items[q.head] = s
+		return
+	}
+	q.items = append([]*sequence{s}, q.items...)
+}
+
+func (q *seqQueue) popFront() *sequence {
+	s := q.items[q.head]
+	q.items[q.head] = nil
+	q.head++
+	q.blocks -= q.need(s)
+	if q.head > 64 && q.head*2 > len(q.items) {
+		n := copy(q.items, q.items[q.head:])
+		clear(q.items[n:])
+		q.items, q.head = q.items[:n], 0
+	}
+	return s
+}
+
+// remove takes s out wherever it is (aborts and drains: rare).
+func (q *seqQueue) remove(s *sequence) bool {
+	for i := q.head; i < len(q.items); i++ {
+		if q.items[i] == s {
+			q.blocks -= q.need(s)
+			q.items = append(q.items[:i], q.items[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// drain empties the queue and returns its members in order.
+func (q *seqQueue) drain() []*sequence {
+	out := append([]*sequence(nil), q.items[q.head:]...)
+	*q = seqQueue{blockSize: q.blockSize}
+	return out
 }

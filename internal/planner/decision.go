@@ -17,6 +17,18 @@ type State struct {
 	DecodeGrace int `json:"decode_grace"`
 	// History holds the SLA planner's observed loads, newest last.
 	History []Load `json:"history,omitempty"`
+	// ResetPrefill and ResetDecode are the ready workers when the current
+	// interval began (after the last adjustment was applied); the load
+	// planner skips an interval in which they changed. ResetKnown is false
+	// before the first interval, when the window's first sample stands in.
+	ResetKnown   bool `json:"reset_known"`
+	ResetPrefill int  `json:"reset_prefill"`
+	ResetDecode  int  `json:"reset_decode"`
+}
+
+// MarkReset records the ready workers at the start of an interval.
+func (s *State) MarkReset(prefillReady, decodeReady int) {
+	s.ResetKnown, s.ResetPrefill, s.ResetDecode = true, prefillReady, decodeReady
 }
 
 // Load is one interval's observed traffic, for the SLA planner.
@@ -81,6 +93,9 @@ func Decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []Sample
 	d.Prefill, d.Decode = last.PrefillWorkers, last.DecodeWorkers
 	d.Inputs.Samples = len(window)
 	d.Inputs.PrefillAtStart, d.Inputs.DecodeAtStart = window[0].PrefillWorkers, window[0].DecodeWorkers
+	if st.ResetKnown {
+		d.Inputs.PrefillAtStart, d.Inputs.DecodeAtStart = st.ResetPrefill, st.ResetDecode
+	}
 	d.Inputs.PrefillNow, d.Inputs.DecodeNow = last.PrefillWorkers, last.DecodeWorkers
 	d.Inputs.AvgPrefillQueue, d.Inputs.AvgKVLoad = meanQueue(window), meanKV(window)
 	switch cfg.Mode {
@@ -125,9 +140,9 @@ func decideLoad(cfg schemas.PlannerConfig, st State, w []Sample, d Decision) (De
 	in.FirstQueue, in.LastQueue = first.PrefillQueueSize, last.PrefillQueueSize
 	in.PredictedQueue = last.PrefillQueueSize + (last.PrefillQueueSize-first.PrefillQueueSize)*newPrefillWorkerQueueBufferPeriod
 	in.DecodeGrace = st.DecodeGrace
-	if first.PrefillWorkers != last.PrefillWorkers || first.DecodeWorkers != last.DecodeWorkers {
+	if in.PrefillAtStart != last.PrefillWorkers || in.DecodeAtStart != last.DecodeWorkers {
 		d.Reason = fmt.Sprintf("worker set changed during the interval (%dp%dd -> %dp%dd): no adjustment",
-			first.PrefillWorkers, first.DecodeWorkers, last.PrefillWorkers, last.DecodeWorkers)
+			in.PrefillAtStart, in.DecodeAtStart, last.PrefillWorkers, last.DecodeWorkers)
 		return d, st
 	}
 	p, dec := last.PrefillWorkers, last.DecodeWorkers

@@ -91,6 +91,16 @@ func TestLoadPlannerSkipsWhenWorkerSetChanged(t *testing.T) {
 	require.True(t, strings.HasPrefix(d.Reason, "worker set changed during the interval (1p1d -> 2p1d)"), d.Reason)
 	require.Equal(t, 2, st.DecodeGrace, "a skipped interval returns before the grace countdown, as the reference does")
 	require.Equal(t, 1, st.Intervals)
+
+	// The count at the interval's start, when known, is the reference point.
+	st = State{}
+	st.MarkReset(1, 1)
+	w = window(2, 1, flat(20, 10), 0.5) // a worker became ready before the first sample
+	d, _ = Decide(cfg, nil, st, w)
+	require.Contains(t, d.Reason, "worker set changed during the interval (1p1d -> 2p1d)")
+	st.MarkReset(2, 1)
+	d, _ = Decide(cfg, nil, st, w)
+	require.Equal(t, 1, d.DeltaPrefill, d.Reason)
 }
 
 func TestLoadPlannerMeansAreOverAllSamplesAndWorkers(t *testing.T) {

@@ -55,7 +55,11 @@ type Summary struct {
 	Reanchors  int          `json:"reanchors"`
 
 	// Deployment facts, filled in by whoever knows them (replay, workflow).
-	AvgNumGPU  float64 `json:"avg_num_gpu,omitempty"`
+	// AvgNumGPU is the time-averaged num_gpu as the seed measured it (ready
+	// workers); AvgGPUsHeld also counts workers starting or draining.
+	AvgNumGPU   float64 `json:"avg_num_gpu,omitempty"`
+	AvgGPUsHeld float64 `json:"avg_gpus_held,omitempty"`
+	// GPUSeconds integrates the GPUs held over the run.
 	GPUSeconds float64 `json:"gpu_seconds,omitempty"`
 }
 

@@ -31,9 +31,12 @@ func WriteTable(w io.Writer, s Summary) error {
 		fmt.Fprintf(t, "  errors: %s\t%d\n", k, s.ErrorsByClass[k])
 	}
 	fmt.Fprintf(t, "Duration (trace s, time_scale %g)\t%.1f\n", s.TimeScale, s.DurationS)
-	fmt.Fprintf(t, "Dispatch lateness (wall ms)\tp50 %.3f  p99 %.3f  max %.3f  (re-anchors %d)\n", s.LatenessMS.P50, s.LatenessMS.P99, s.LatenessMS.Max, s.Reanchors)
+	if s.LatenessMS.Max > 0 { // a replay in virtual time is never late
+		fmt.Fprintf(t, "Dispatch lateness (wall ms)\tp50 %.3f  p99 %.3f  max %.3f  (re-anchors %d)\n", s.LatenessMS.P50, s.LatenessMS.P99, s.LatenessMS.Max, s.Reanchors)
+	}
 	if s.AvgNumGPU > 0 {
-		fmt.Fprintf(t, "GPUs (time-averaged)\t%.3f (%.0f GPU-seconds)\n", s.AvgNumGPU, s.GPUSeconds)
+		fmt.Fprintf(t, "num_gpu (time-averaged, ready workers)\t%.3f\n", s.AvgNumGPU)
+		fmt.Fprintf(t, "GPUs held (time-averaged, with starting and draining)\t%.3f (%.0f GPU-seconds)\n", s.AvgGPUsHeld, s.GPUSeconds)
 	}
 	return t.Flush()
 }

@@ -1,0 +1,272 @@
+// Package replay evaluates a planner on a whole trace in virtual time: the
+// simulator's engine, the trace's arrivals, the planner's metric pulls and
+// adjustments all run as events of one discrete-event clock, with no
+// sockets and no waiting. It writes the same summary, timeline, TensorBoard
+// and request Parquet files a real run writes.
+package replay
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"plannerbench/deploy/sim"
+	"plannerbench/internal/planner"
+	"plannerbench/internal/results"
+	"plannerbench/schemas"
+)
+
+// Epoch is the wall-clock origin of replay records: virtual time zero.
+var Epoch = time.Unix(0, 0).UTC()
+
+// Options configure one replay.
+type Options struct {
+	TracePath string
+	Profile   *sim.Profile
+	// Graph is the starting deployment (its worker counts) and engine settings.
+	Graph   sim.GraphConfig
+	Planner schemas.PlannerConfig
+	SLO     results.SLO
+	// OutDir, when set, receives requests/, timeline.parquet,
+	// tensorboard/ and summary.json.
+	OutDir string
+}
+
+// Result is what a replay measured.
+type Result struct {
+	Summary   results.Summary         `json:"summary"`
+	Timeline  []schemas.TimelineRow   `json:"-"`
+	Decisions []planner.Decision      `json:"-"`
+	Records   []schemas.RequestRecord `json:"-"`
+}
+
+// arrival is the next trace row, read one ahead of the clock.
+type arrival struct {
+	index  int64
+	rec    schemas.TraceRecord
+	record schemas.RequestRecord
+	first  time.Duration
+	last   time.Duration
+}
+
+func (a *arrival) Token(now time.Duration, n int) {
+	if n == 1 {
+		a.first = now
+	}
+	a.last = now
+}
+
+// Run replays opts.TracePath; ctx is checked between metric pulls.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	eng, err := sim.NewEngine(opts.Profile, opts.Graph)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(opts.TracePath)
+	if err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	defer f.Close()
+	reader := schemas.NewTraceReader(f, opts.TracePath)
+	r := &runner{eng: eng, opts: opts, reader: reader, res: &Result{}}
+	if err := r.run(ctx); err != nil {
+		return nil, err
+	}
+	if opts.OutDir != "" {
+		if err := r.write(); err != nil {
+			return nil, err
+		}
+	}
+	return r.res, nil
+}
+
+type runner struct {
+	eng      *sim.Engine
+	opts     Options
+	reader   *schemas.TraceReader
+	res      *Result
+	index    int64
+	inFlight int
+	traceEnd bool
+	readErr  error
+	window   []planner.Sample
+	state    planner.State
+	numGPU   float64
+	held     float64
+	samples  int
+}
+
+func (r *runner) run(ctx context.Context) error {
+	r.scheduleNext()
+	pull := r.opts.Planner.MetricPullingInterval.D()
+	adjust := r.opts.Planner.AdjustmentInterval.D()
+	ticksPerAdjust := max(1, int(math.Round(float64(adjust)/float64(pull))))
+	tick := 0
+	var onTick func()
+	onTick = func() {
+		tick++
+		r.sample(tick%ticksPerAdjust == 0)
+		if !r.done() {
+			r.eng.Schedule(r.eng.Now()+pull, onTick)
+		}
+	}
+	r.eng.Schedule(pull, onTick)
+	for {
+		next, ok := r.eng.NextEventAt()
+		if !ok {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// Advance a metric interval at a time, so cancellation is prompt.
+		r.eng.AdvanceTo(next + pull)
+	}
+	if r.readErr != nil {
+		return r.readErr
+	}
+	sum := results.Summarize(r.res.Records, 1, r.opts.SLO)
+	if r.samples > 0 {
+		sum.AvgNumGPU = r.numGPU / float64(r.samples)
+		sum.AvgGPUsHeld = r.held / float64(r.samples)
+		sum.GPUSeconds = r.held * pull.Seconds()
+	}
+	r.res.Summary = sum
+	return nil
+}
+
+// done reports that the trace is over and every request ended.
+func (r *runner) done() bool { return r.traceEnd && r.inFlight == 0 }
+
+// scheduleNext reads the next row and schedules its arrival.
+func (r *runner) scheduleNext() {
+	if !r.reader.Next() {
+		r.traceEnd = true
+		r.readErr = r.reader.Err()
+		return
+	}
+	rec := *r.reader.Record()
+	rec.HashIDs = nil // the engine needs lengths; prefix caching is off in replay
+	a := &arrival{index: r.index, rec: rec}
+	r.index++
+	at := time.Duration(rec.Timestamp) * time.Millisecond
+	r.eng.Schedule(at, func() { r.arrive(a) })
+}
+
+func (r *runner) arrive(a *arrival) {
+	now := r.eng.Now()
+	a.record = schemas.NewRequestRecord(a.index, &a.rec)
+	a.record.ScheduledAt, a.record.SentAt, a.record.LatenessMS, a.record.Attempt = Epoch.Add(now), Epoch.Add(now), 0, 1
+	_, err := r.eng.Submit(&sim.Request{
+		PromptTokens: a.rec.InputLength, MaxTokens: a.rec.OutputLength,
+		Observer: sim.ObserverFuncs{OnToken: a.Token, OnDone: func(at time.Duration, reason sim.FinishReason) { r.finish(a, at, reason) }},
+	})
+	if err != nil {
+		a.record.Status, a.record.ErrorClass, a.record.HTTPStatus, a.record.Error = schemas.StatusError, schemas.ErrClassHTTP, 400, err.Error()
+		r.res.Records = append(r.res.Records, a.record)
+	} else {
+		r.inFlight++
+	}
+	r.scheduleNext()
+}
+
+func (r *runner) finish(a *arrival, at time.Duration, reason sim.FinishReason) {
+	r.inFlight--
+	rec := &a.record
+	rec.FinishReason = string(reason)
+	rec.PromptTokens, rec.HTTPStatus = int32(a.rec.InputLength), 200
+	sent := rec.SentAt.Sub(Epoch)
+	rec.EndAt = Epoch.Add(at)
+	rec.LatencyMS = msOf(at - sent)
+	if a.first > 0 {
+		n := a.rec.OutputLength
+		rec.FirstTokenAt = Epoch.Add(a.first)
+		rec.TTFTMS = msOf(a.first - sent)
+		rec.Chunks, rec.CompletionTokens = int32(n), int32(n)
+		if n > 1 {
+			rec.ITLMS = (rec.LatencyMS - rec.TTFTMS) / float64(n-1)
+		}
+	}
+	rec.Status = schemas.StatusOK
+	if reason != sim.FinishLength {
+		rec.Status, rec.ErrorClass = schemas.StatusError, schemas.ErrClassStream
+	}
+	r.res.Records = append(r.res.Records, *rec)
+}
+
+// sample pulls metrics; at the end of an adjustment interval the planner
+// decides and its decision is applied.
+func (r *runner) sample(adjust bool) {
+	gpus := r.opts.Graph.GPUsPerEngine
+	s := r.eng.Snapshot().PlannerSample(gpus)
+	r.window = append(r.window, s)
+	row := timelineRow(s)
+	r.numGPU += float64(s.NumGPU)
+	r.held += float64(s.GPUsHeld)
+	r.samples++
+	if adjust {
+		if !r.state.ResetKnown {
+			r.state.MarkReset(r.window[0].PrefillWorkers, r.window[0].DecodeWorkers)
+		}
+		d, st := planner.Decide(r.opts.Planner, r.opts.Profile, r.state, r.window)
+		r.state = st
+		if d.Changes() {
+			cur := r.eng.Snapshot().PlannerSample(gpus)
+			p := max(cur.PrefillWorkers+cur.PrefillStarting+d.DeltaPrefill, 0)
+			dec := max(cur.DecodeWorkers+cur.DecodeStarting+d.DeltaDecode, 1)
+			if err := r.eng.Scale(p, dec); err != nil {
+				d.Reason += "; scaling failed: " + err.Error()
+			}
+		}
+		after := r.eng.Snapshot().PlannerSample(gpus)
+		r.state.MarkReset(after.PrefillWorkers, after.DecodeWorkers)
+		r.res.Decisions = append(r.res.Decisions, d)
+		row.Decided, row.DeltaPrefill, row.DeltaDecode, row.Reason = true, int32(d.DeltaPrefill), int32(d.DeltaDecode), d.Reason
+		if in, err := json.Marshal(d.Inputs); err == nil {
+			row.Inputs = string(in)
+		}
+		r.window = r.window[:0]
+	}
+	r.res.Timeline = append(r.res.Timeline, row)
+}
+
+func timelineRow(s planner.Sample) schemas.TimelineRow {
+	return schemas.TimelineRow{
+		TS: s.At.Seconds(), AverageKVLoad: s.AverageKVLoad, PrefillQueueSize: s.PrefillQueueSize, TotalQueuedRequests: s.TotalQueuedRequests,
+		NumPrefillWorkers: int32(s.PrefillWorkers), NumDecodeWorkers: int32(s.DecodeWorkers), NumGPU: int32(s.NumGPU), GPUsHeld: int32(s.GPUsHeld),
+		PrefillStarting: int32(s.PrefillStarting), DecodeStarting: int32(s.DecodeStarting), PrefillDraining: int32(s.PrefillDraining), DecodeDraining: int32(s.DecodeDraining),
+	}
+}
+
+func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// write stores the replay's files as a real run does.
+func (r *runner) write() error {
+	dir := r.opts.OutDir
+	w, err := results.NewRequestWriter(filepath.Join(dir, results.RequestsDir))
+	if err != nil {
+		return err
+	}
+	for i, rec := range r.res.Records {
+		w.Add(rec)
+		if (i+1)%100000 == 0 {
+			if err := w.Flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := results.WriteTimeline(results.TimelinePath(dir), r.res.Timeline); err != nil {
+		return err
+	}
+	if _, err := results.WriteTensorBoard(filepath.Join(dir, results.TensorBoardDir), Epoch, r.res.Timeline); err != nil {
+		return err
+	}
+	return results.WriteSummary(dir, r.res.Summary)
+}

@@ -1,0 +1,39 @@
+package sim
+
+import "plannerbench/internal/planner"
+
+// PlannerSample is the planner's view of the snapshot, the same Sample that
+// planner.ParseMetrics builds from this graph's /metrics: only ready decode
+// workers report KV load, as only registered workers do in Dynamo.
+func (s Snapshot) PlannerSample(gpusPerEngine int) planner.Sample {
+	p := planner.Sample{
+		At:                    s.Now,
+		PrefillQueueSize:      float64(s.PrefillQueue),
+		GPUsHeld:              s.NumGPU,
+		RequestsReceived:      float64(s.Counters.Submitted),
+		PromptTokensReceived:  float64(s.Counters.PromptTokens),
+		OutputTokensRequested: float64(s.Counters.OutputTokensRequested),
+	}
+	for _, w := range s.Workers {
+		switch {
+		case w.Role == RolePrefill && w.State == WorkerReady:
+			p.PrefillWorkers++
+		case w.Role == RolePrefill && w.State == WorkerStarting:
+			p.PrefillStarting++
+		case w.Role == RolePrefill && w.State == WorkerDraining:
+			p.PrefillDraining++
+		case w.Role == RoleDecode && w.State == WorkerStarting:
+			p.DecodeStarting++
+		case w.Role == RoleDecode && w.State == WorkerDraining:
+			p.DecodeDraining++
+		case w.Role == RoleDecode && w.State == WorkerReady:
+			p.DecodeWorkers++
+			p.KVLoads = append(p.KVLoads, planner.KVLoad(w.KVUsage, float64(w.Waiting), float64(w.ActiveSlots)))
+			p.TotalQueuedRequests += float64(w.Waiting)
+			p.ActiveRequests += float64(w.ActiveSlots)
+		}
+	}
+	p.NumGPU = (p.PrefillWorkers + p.DecodeWorkers) * gpusPerEngine
+	p.Finish()
+	return p
+}

@@ -1,0 +1,125 @@
+package results
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"plannerbench/internal/tfevents"
+	"plannerbench/schemas"
+)
+
+// File and folder names of a case (DESIGN §3.5).
+const (
+	TimelineFile   = "timeline.parquet"
+	TensorBoardDir = "tensorboard"
+	SummaryFile    = "summary.json"
+)
+
+// WriteTimeline writes rows to path as one Parquet file, atomically.
+func WriteTimeline(path string, rows []schemas.TimelineRow) error {
+	rec := buildTimelineBatch(memory.NewGoAllocator(), rows)
+	defer rec.Release()
+	return writeParquetFile(path, schemas.TimelineArrowSchema, rec)
+}
+
+func buildTimelineBatch(mem memory.Allocator, rows []schemas.TimelineRow) arrow.RecordBatch {
+	b := array.NewRecordBuilder(mem, schemas.TimelineArrowSchema)
+	defer b.Release()
+	f := b.Fields()
+	for _, r := range rows {
+		f[0].(*array.Float64Builder).Append(r.TS)
+		f[1].(*array.Float64Builder).Append(r.AverageKVLoad)
+		f[2].(*array.Float64Builder).Append(r.PrefillQueueSize)
+		f[3].(*array.Float64Builder).Append(r.TotalQueuedRequests)
+		for i, v := range []int32{r.NumPrefillWorkers, r.NumDecodeWorkers, r.NumGPU, r.GPUsHeld, r.PrefillStarting, r.DecodeStarting, r.PrefillDraining, r.DecodeDraining} {
+			f[4+i].(*array.Int32Builder).Append(v)
+		}
+		if r.Decided {
+			f[12].(*array.Int32Builder).Append(r.DeltaPrefill)
+			f[13].(*array.Int32Builder).Append(r.DeltaDecode)
+		} else {
+			f[12].AppendNull()
+			f[13].AppendNull()
+		}
+		appendString(f[14], r.Reason)
+		appendString(f[15], r.Inputs)
+	}
+	return b.NewRecordBatch()
+}
+
+// ReadTimeline reads a timeline.parquet.
+func ReadTimeline(ctx context.Context, path string) ([]schemas.TimelineRow, error) {
+	tbl, err := ReadParquet(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	defer tbl.Release()
+	if int(tbl.NumCols()) != schemas.TimelineArrowSchema.NumFields() {
+		return nil, fmt.Errorf("%s: has %d columns, want %d", path, tbl.NumCols(), schemas.TimelineArrowSchema.NumFields())
+	}
+	rdr := array.NewTableReader(tbl, 64<<10)
+	defer rdr.Release()
+	var out []schemas.TimelineRow
+	for rdr.Next() {
+		rec := rdr.RecordBatch()
+		c := rec.Columns()
+		i32 := func(k, i int) int32 { return c[k].(*array.Int32).Value(i) }
+		for i := 0; i < int(rec.NumRows()); i++ {
+			r := schemas.TimelineRow{
+				TS: c[0].(*array.Float64).Value(i), AverageKVLoad: c[1].(*array.Float64).Value(i),
+				PrefillQueueSize: c[2].(*array.Float64).Value(i), TotalQueuedRequests: c[3].(*array.Float64).Value(i),
+				NumPrefillWorkers: i32(4, i), NumDecodeWorkers: i32(5, i), NumGPU: i32(6, i), GPUsHeld: i32(7, i),
+				PrefillStarting: i32(8, i), DecodeStarting: i32(9, i), PrefillDraining: i32(10, i), DecodeDraining: i32(11, i),
+				Reason: stringAt(c[14], i), Inputs: stringAt(c[15], i),
+			}
+			if !c[12].IsNull(i) {
+				r.Decided, r.DeltaPrefill, r.DeltaDecode = true, i32(12, i), i32(13, i)
+			}
+			out = append(out, r)
+		}
+	}
+	return out, rdr.Err()
+}
+
+// TensorBoardTags are the scalar tags written for each timeline row: the
+// seed's, with num_queued_request (the name in the seed's text) written
+// beside total_queued_requests (the planner code's name).
+var TensorBoardTags = []string{"average_kv_load", "prefill_queue_size", "total_queued_requests", "num_queued_request",
+	"num_prefill_workers", "num_decode_workers", "num_gpu"}
+
+// WriteTensorBoard writes the timeline as TensorBoard scalars under dir,
+// one event a sample, the step being whole trace seconds since the start and
+// the wall time start plus the trace time.
+func WriteTensorBoard(dir string, start time.Time, rows []schemas.TimelineRow) (string, error) {
+	w, err := tfevents.Create(dir, start)
+	if err != nil {
+		return "", err
+	}
+	for _, r := range rows {
+		at := start.Add(time.Duration(r.TS * float64(time.Second)))
+		err := w.Scalars(at, int64(math.Round(r.TS)), []tfevents.Scalar{
+			{Tag: "average_kv_load", Value: r.AverageKVLoad},
+			{Tag: "prefill_queue_size", Value: r.PrefillQueueSize},
+			{Tag: "total_queued_requests", Value: r.TotalQueuedRequests},
+			{Tag: "num_queued_request", Value: r.TotalQueuedRequests},
+			{Tag: "num_prefill_workers", Value: float64(r.NumPrefillWorkers)},
+			{Tag: "num_decode_workers", Value: float64(r.NumDecodeWorkers)},
+			{Tag: "num_gpu", Value: float64(r.NumGPU)},
+		})
+		if err != nil {
+			w.Close()
+			return "", err
+		}
+	}
+	return w.Path(), w.Close()
+}
+
+// TimelinePath is the timeline file of a case folder.
+func TimelinePath(caseDir string) string { return filepath.Join(caseDir, TimelineFile) }

@@ -1,0 +1,51 @@
+package schemas
+
+import "github.com/apache/arrow-go/v18/arrow"
+
+// TimelineRow is one metric sample of a case (every metric pulling
+// interval, 1 s by default): the seed's six metrics, the workers by state,
+// and, on rows where the planner decided, its decision.
+type TimelineRow struct {
+	// TS is the time since the case's start, in trace seconds.
+	TS                  float64 `json:"t_s"`
+	AverageKVLoad       float64 `json:"average_kv_load"`
+	PrefillQueueSize    float64 `json:"prefill_queue_size"`
+	TotalQueuedRequests float64 `json:"total_queued_requests"`
+	NumPrefillWorkers   int32   `json:"num_prefill_workers"`
+	NumDecodeWorkers    int32   `json:"num_decode_workers"`
+	// NumGPU is the seed's num_gpu: ready workers' GPUs.
+	NumGPU int32 `json:"num_gpu"`
+	// GPUsHeld also counts workers starting or draining.
+	GPUsHeld        int32 `json:"gpus_held"`
+	PrefillStarting int32 `json:"prefill_starting"`
+	DecodeStarting  int32 `json:"decode_starting"`
+	PrefillDraining int32 `json:"prefill_draining"`
+	DecodeDraining  int32 `json:"decode_draining"`
+	// Decision fields are set on rows where an adjustment interval ended.
+	Decided      bool   `json:"decided"`
+	DeltaPrefill int32  `json:"delta_prefill"`
+	DeltaDecode  int32  `json:"delta_decode"`
+	Reason       string `json:"reason,omitempty"`
+	// Inputs is the decision's inputs as JSON.
+	Inputs string `json:"inputs,omitempty"`
+}
+
+// TimelineArrowSchema is the Arrow (and Parquet) schema of timeline rows.
+var TimelineArrowSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "t_s", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "average_kv_load", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "prefill_queue_size", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "total_queued_requests", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "num_prefill_workers", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "num_decode_workers", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "num_gpu", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "gpus_held", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "prefill_starting", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "decode_starting", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "prefill_draining", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "decode_draining", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "delta_prefill", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "delta_decode", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "reason", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "inputs", Type: arrow.BinaryTypes.String, Nullable: true},
+}, nil)

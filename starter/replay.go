@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"go.yaml.in/yaml/v3"
+
+	"plannerbench/deploy/sim"
+	"plannerbench/deploy/sim/replay"
+	"plannerbench/schemas"
+)
+
+func newReplayCommand() *cobra.Command {
+	var (
+		tracePath, deployment, mode, profile, plannerConfig, graphConfig, outDir, slo string
+		out                                                                          outputFormat
+	)
+	c := &cobra.Command{
+		Use:   "replay --trace FILE",
+		Short: "Evaluate a planner on a trace in virtual time (no sockets, well under a second for the seed)",
+		Long: `Run the simulated graph and a planner on a whole trace in virtual time and
+report what a real run would: AIPerf-style request metrics, time-averaged
+num_gpu, and with --out the same summary.json, timeline.parquet,
+tensorboard/ and requests/*.parquet files.
+
+  plannerbench replay --trace seed.jsonl --deployment 1p1d --planner load
+  plannerbench replay --trace seed.jsonl --deployment 2p2d --planner noop -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := out.check(); err != nil {
+				return err
+			}
+			if tracePath == "" {
+				return badInput(errors.New("--trace is required"))
+			}
+			dep, err := parseDeploymentFlag(deployment)
+			if err != nil {
+				return badInput(err)
+			}
+			prof, err := sim.LoadProfile(profile)
+			if err != nil {
+				return badInput(err)
+			}
+			graph := sim.ForDeployment(dep)
+			if graphConfig != "" {
+				g, err := sim.LoadGraphConfig(graphConfig)
+				if err != nil {
+					return badInput(err)
+				}
+				graph = *g
+				graph.PrefillWorkers, graph.DecodeWorkers = dep.Prefill, dep.Decode
+			}
+			pc, err := loadPlannerConfig(plannerConfig, mode, dep)
+			if err != nil {
+				return badInput(err)
+			}
+			target, err := parseSLO(slo)
+			if err != nil {
+				return badInput(err)
+			}
+			start := time.Now()
+			res, err := replay.Run(cmd.Context(), replay.Options{TracePath: tracePath, Profile: prof, Graph: graph, Planner: pc, SLO: target, OutDir: outDir})
+			if err != nil {
+				var le *schemas.LineError
+				if errors.As(err, &le) || os.IsNotExist(errors.Unwrap(err)) {
+					return badInput(err)
+				}
+				return err
+			}
+			elapsed := time.Since(start)
+			if out.json() {
+				return writeJSON(cmd.OutOrStdout(), res.Summary)
+			}
+			w := cmd.OutOrStdout()
+			scaled := 0
+			for _, d := range res.Decisions {
+				if d.Changes() {
+					scaled++
+				}
+			}
+			fmt.Fprintf(w, "replay of %s: %s start, planner %s, profile %s (%.2f s)\n", tracePath, dep, pc.Mode, prof.Name, elapsed.Seconds())
+			fmt.Fprintf(w, "planner: %d adjustment intervals, %d with a scaling decision\n\n", len(res.Decisions), scaled)
+			return writeSummaryTable(w, res.Summary)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&tracePath, "trace", "", "mooncake JSONL trace")
+	f.StringVar(&deployment, "deployment", "1p1d", "starting deployment: 1p1d, 2p2d, NpMd or p,d")
+	f.StringVar(&mode, "planner", schemas.PlannerLoad, "planner: noop, load or sla")
+	f.StringVar(&profile, "profile", schemas.DefaultProfile, "simulator profile: a shipped name or a YAML file")
+	f.StringVar(&plannerConfig, "planner-config", "", "YAML file of planner settings (the fields of a matrix case's planner section)")
+	f.StringVar(&graphConfig, "config", "", "graph configuration (engine settings; worker counts come from --deployment)")
+	f.StringVar(&outDir, "out", "", "write summary.json, timeline.parquet, tensorboard/ and requests/ here")
+	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets")
+	out.register(f)
+	return c
+}
+
+// parseDeploymentFlag reads "1p1d" or "p,d".
+func parseDeploymentFlag(s string) (schemas.Deployment, error) {
+	if p, d, ok := strings.Cut(strings.Trim(s, "{}() "), ","); ok {
+		pn, err1 := strconv.Atoi(strings.TrimSpace(p))
+		dn, err2 := strconv.Atoi(strings.TrimSpace(d))
+		if err1 != nil || err2 != nil || pn < 1 || dn < 1 {
+			return schemas.Deployment{}, fmt.Errorf("--deployment %q: want NpMd or p,d with counts >= 1", s)
+		}
+		return schemas.Deployment{Prefill: pn, Decode: dn}, nil
+	}
+	d, err := schemas.ParseDeployment(s)
+	if err != nil {
+		return d, fmt.Errorf("--deployment: %w", err)
+	}
+	if d.Prefill < 1 || d.Decode < 1 {
+		return d, fmt.Errorf("--deployment %q: need at least one worker of each role", s)
+	}
+	return d, nil
+}
+
+// loadPlannerConfig reads planner settings from a YAML file (defaults for
+// what it leaves out), with --planner overriding its mode.
+func loadPlannerConfig(path, mode string, dep schemas.Deployment) (schemas.PlannerConfig, error) {
+	pc := schemas.DefaultPlannerConfig()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return pc, fmt.Errorf("--planner-config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&pc); err != nil {
+			return pc, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if mode != "" {
+		pc.Mode = mode
+	}
+	m := schemas.Matrix{Name: "replay", Model: schemas.DefaultModel, Backend: schemas.Backend{Kind: schemas.BackendSim, Profile: "x"},
+		TimeScale: 1, Repeat: 1, MaxParallel: 1, Trace: schemas.TraceSpec{Path: "x"},
+		Cases: []schemas.CaseSpec{{Name: "replay", Deployment: dep, Planner: pc}}}
+	if errs := m.Validate(); len(errs) > 0 {
+		return pc, fmt.Errorf("planner settings: %w", errs)
+	}
+	return pc, nil
+}
