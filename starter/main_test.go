@@ -93,3 +93,38 @@ func TestValidate(t *testing.T) {
 	}
 	require.Equal(t, 4, strings.Count(errOut, "\n"), errOut)
 }
+
+func TestReplayCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	code, _, errOut := runCLI(t, "trace", "synth", "--time-duration", "120", "--request-rate-min", "5", "--request-rate-max", "20",
+		"--request-rate-period", "150", "--isl1", "3000", "--osl1", "150", "--isl2", "3000", "--osl2", "150", "--output-file", "t.jsonl")
+	require.Equal(t, 0, code, errOut)
+	code, out, errOut := runCLI(t, "replay", "--trace", "t.jsonl", "--deployment", "2,2", "--planner", "noop", "--profile", "h100-llama8b-2026", "-o", "json")
+	require.Equal(t, 0, code, errOut)
+	var s struct {
+		AvgRequestLatencyMS float64 `json:"avg_request_latency_ms"`
+		AvgNumGPU           float64 `json:"avg_num_gpu"`
+		Completed           int     `json:"completed"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &s))
+	require.Equal(t, 4.0, s.AvgNumGPU)
+	require.Greater(t, s.AvgRequestLatencyMS, 1000.0)
+	require.Greater(t, s.Completed, 1000)
+
+	code, out, errOut = runCLI(t, "replay", "--trace", "t.jsonl", "--out", "case")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "num_gpu (time-averaged, ready workers)")
+	require.FileExists(t, filepath.Join(dir, "case", "timeline.parquet"))
+	require.FileExists(t, filepath.Join(dir, "case", "summary.json"))
+
+	for _, args := range [][]string{
+		{"replay", "--trace", "t.jsonl", "--deployment", "0p1d"},
+		{"replay", "--trace", "t.jsonl", "--planner", "magic"},
+		{"replay", "--trace", "missing.jsonl"},
+		{"replay"},
+	} {
+		code, _, errOut = runCLI(t, args...)
+		require.Equal(t, exitBadInput, code, "%v: %s", args, errOut)
+	}
+}

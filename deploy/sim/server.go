@@ -214,17 +214,20 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, h Handle, obs *s
 			return
 		}
 		n, done, reason := obs.state()
+		finished := false
 		for sent < n {
 			sent++
 			finish := ""
-			if done && sent == n {
-				finish = string(reason)
+			if done && sent == n && reason == FinishLength {
+				finish, finished = string(reason), true // the last token carries the reason, as vLLM sends it
 			}
 			buf = out.appendChunk(buf, sent, finish)
 		}
 		if done {
-			if sent == 0 || reason != FinishLength {
-				buf = out.appendChunk(buf, -1, string(reason)) // a closing chunk with no token
+			if !finished {
+				// The end came after the last token was written (or with
+				// no token, or by abort): close with an empty chunk.
+				buf = out.appendChunk(buf, -1, string(reason))
 			}
 			if includeUsage {
 				buf = out.appendUsage(buf, sent)
