@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"plannerbench/deploy/sim/simcmd"
 	"plannerbench/internal/loadgen"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -83,7 +84,7 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 			bar := newLoadProgress(cmd.ErrOrStderr())
 			res, runErr := loadgen.Run(cmd.Context(), cfg, tracePath, filepath.Join(outDir, results.RequestsDir), rp, func(p loadgen.Progress) {
 				state.Resume = p.Resume
-				_ = writeJSONFile(statePath, state)
+				_ = simcmd.WriteJSONFile(statePath, state)
 				bar.update(p)
 			})
 			bar.finish()

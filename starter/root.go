@@ -9,6 +9,8 @@ import (
 	"runtime/pprof"
 
 	"github.com/spf13/cobra"
+
+	"plannerbench/deploy/sim/simcmd"
 )
 
 // Exit codes shared by every command.
@@ -37,7 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintln(stderr, "plannerbench:", err)
-	if errors.As(err, new(inputError)) {
+	if errors.As(err, new(inputError)) || errors.As(err, new(simcmd.BadInput)) {
 		return exitBadInput
 	}
 	return exitFailure

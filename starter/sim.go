@@ -1,12 +1,16 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
+
+	"plannerbench/deploy/sim/simcmd"
+)
 
 func newSimCommand() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "sim",
 		Short: "The built-in simulated disaggregated engine",
 	}
-	c.AddCommand(newSimServeCommand())
+	c.AddCommand(simcmd.NewServeCommand())
 	return c
 }

@@ -302,10 +302,14 @@ func isLoopback(remote string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// ScaleRequest is the body of POST /admin/scale.
+// ScaleRequest is the body of POST /admin/scale: absolute worker counts,
+// or changes relative to the workers serving or starting (a planner's
+// "one more prefill worker" whatever is still starting).
 type ScaleRequest struct {
-	Prefill *int `json:"prefill"`
-	Decode  *int `json:"decode"`
+	Prefill      *int `json:"prefill,omitempty"`
+	Decode       *int `json:"decode,omitempty"`
+	PrefillDelta int  `json:"prefill_delta,omitempty"`
+	DecodeDelta  int  `json:"decode_delta,omitempty"`
 }
 
 func (s *Server) handleScale(w http.ResponseWriter, r *http.Request) {
@@ -324,6 +328,7 @@ func (s *Server) handleScale(w http.ResponseWriter, r *http.Request) {
 		if req.Decode != nil {
 			d = *req.Decode
 		}
+		p, d = p+req.PrefillDelta, d+req.DecodeDelta
 		if err = e.Scale(p, d); err == nil {
 			snap = e.Snapshot()
 		}

@@ -322,3 +322,20 @@ func TestPlannerSampleMatchesParsedMetrics(t *testing.T) {
 	require.Equal(t, 1, got.PrefillStarting)
 	require.Greater(t, got.PrefillQueueSize, 0.0)
 }
+
+func TestAdminScaleDeltas(t *testing.T) {
+	srv, rt := startServer(t, 1, 1, 1, ServerOptions{})
+	post := func(body string) int {
+		resp, err := http.Post(srv.URL+"/admin/scale", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, 200, post(`{"prefill_delta": 1}`))
+	require.Equal(t, 200, post(`{"prefill_delta": 1, "decode_delta": 1}`), "counts the worker still starting")
+	s := rt.Snapshot()
+	require.Equal(t, 2, s.Count(RolePrefill, WorkerStarting))
+	require.Equal(t, 1, s.Count(RoleDecode, WorkerStarting))
+	require.Equal(t, 400, post(`{"decode_delta": -2}`))
+	require.Equal(t, 400, post(`{"prefill": 9}`), "more GPUs than the machine has")
+}

@@ -36,6 +36,9 @@ type Config struct {
 	MaxConnections int
 	// ProgressInterval is how often the progress callback runs.
 	ProgressInterval time.Duration
+	// T0, when set, is the schedule's start for a fresh run (a run with a
+	// resume point uses the point's); rows are sent at T0 + timestamp/k.
+	T0 time.Time
 	// Attempt is stored in every record this run writes.
 	Attempt int32
 }

@@ -129,6 +129,9 @@ func Run(ctx context.Context, cfg Config, tracePath, outDir string, resume *Resu
 	}
 	t0 := start.T0
 	if resume == nil || t0.IsZero() {
+		t0 = cfg.T0
+	}
+	if t0.IsZero() {
 		t0 = time.Now()
 	}
 	reportCtx, stopReport := context.WithCancel(context.Background())

@@ -2,15 +2,18 @@ package results
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
+	"plannerbench/internal/planner"
 	"plannerbench/internal/tfevents"
 	"plannerbench/schemas"
 )
@@ -123,3 +126,43 @@ func WriteTensorBoard(dir string, start time.Time, rows []schemas.TimelineRow) (
 
 // TimelinePath is the timeline file of a case folder.
 func TimelinePath(caseDir string) string { return filepath.Join(caseDir, TimelineFile) }
+
+// AddGPUs fills the summary's time-averaged GPU figures from the samples.
+func AddGPUs(sum *Summary, samples []planner.Sample, pullSeconds float64) {
+	if len(samples) == 0 {
+		return
+	}
+	var gpu, held float64
+	for _, s := range samples {
+		gpu += float64(s.NumGPU)
+		held += float64(s.GPUsHeld)
+	}
+	sum.AvgNumGPU = gpu / float64(len(samples))
+	sum.AvgGPUsHeld = held / float64(len(samples))
+	sum.GPUSeconds = held * pullSeconds
+}
+
+// TimelineFromSamples builds the timeline: one row a sample, each decision on the
+// row of the last sample of its interval.
+func TimelineFromSamples(samples []planner.Sample, decisions []planner.Decision) []schemas.TimelineRow {
+	sort.SliceStable(samples, func(i, j int) bool { return samples[i].At < samples[j].At })
+	rows := make([]schemas.TimelineRow, len(samples))
+	for i, s := range samples {
+		rows[i] = schemas.TimelineRow{
+			TS: s.At.Seconds(), AverageKVLoad: s.AverageKVLoad, PrefillQueueSize: s.PrefillQueueSize, TotalQueuedRequests: s.TotalQueuedRequests,
+			NumPrefillWorkers: int32(s.PrefillWorkers), NumDecodeWorkers: int32(s.DecodeWorkers), NumGPU: int32(s.NumGPU), GPUsHeld: int32(s.GPUsHeld),
+			PrefillStarting: int32(s.PrefillStarting), DecodeStarting: int32(s.DecodeStarting), PrefillDraining: int32(s.PrefillDraining), DecodeDraining: int32(s.DecodeDraining),
+		}
+	}
+	for _, d := range decisions {
+		i := sort.Search(len(rows), func(i int) bool { return samples[i].At > d.At }) - 1
+		if i < 0 {
+			continue
+		}
+		rows[i].Decided, rows[i].DeltaPrefill, rows[i].DeltaDecode, rows[i].Reason = true, int32(d.DeltaPrefill), int32(d.DeltaDecode), d.Reason
+		if in, err := json.Marshal(d.Inputs); err == nil {
+			rows[i].Inputs = string(in)
+		}
+	}
+	return rows
+}

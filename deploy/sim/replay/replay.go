@@ -7,7 +7,6 @@ package replay
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -95,9 +94,7 @@ type runner struct {
 	readErr  error
 	window   []planner.Sample
 	state    planner.State
-	numGPU   float64
-	held     float64
-	samples  int
+	samples  []planner.Sample
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -130,12 +127,9 @@ func (r *runner) run(ctx context.Context) error {
 		return r.readErr
 	}
 	sum := results.Summarize(r.res.Records, 1, r.opts.SLO)
-	if r.samples > 0 {
-		sum.AvgNumGPU = r.numGPU / float64(r.samples)
-		sum.AvgGPUsHeld = r.held / float64(r.samples)
-		sum.GPUSeconds = r.held * pull.Seconds()
-	}
+	results.AddGPUs(&sum, r.samples, pull.Seconds())
 	r.res.Summary = sum
+	r.res.Timeline = results.TimelineFromSamples(r.samples, r.res.Decisions)
 	return nil
 }
 
@@ -204,42 +198,26 @@ func (r *runner) sample(adjust bool) {
 	gpus := r.opts.Graph.GPUsPerEngine
 	s := r.eng.Snapshot().PlannerSample(gpus)
 	r.window = append(r.window, s)
-	row := timelineRow(s)
-	r.numGPU += float64(s.NumGPU)
-	r.held += float64(s.GPUsHeld)
-	r.samples++
-	if adjust {
-		if !r.state.ResetKnown {
-			r.state.MarkReset(r.window[0].PrefillWorkers, r.window[0].DecodeWorkers)
-		}
-		d, st := planner.Decide(r.opts.Planner, r.opts.Profile, r.state, r.window)
-		r.state = st
-		if d.Changes() {
-			cur := r.eng.Snapshot().PlannerSample(gpus)
-			p := max(cur.PrefillWorkers+cur.PrefillStarting+d.DeltaPrefill, 0)
-			dec := max(cur.DecodeWorkers+cur.DecodeStarting+d.DeltaDecode, 1)
-			if err := r.eng.Scale(p, dec); err != nil {
-				d.Reason += "; scaling failed: " + err.Error()
-			}
-		}
-		after := r.eng.Snapshot().PlannerSample(gpus)
-		r.state.MarkReset(after.PrefillWorkers, after.DecodeWorkers)
-		r.res.Decisions = append(r.res.Decisions, d)
-		row.Decided, row.DeltaPrefill, row.DeltaDecode, row.Reason = true, int32(d.DeltaPrefill), int32(d.DeltaDecode), d.Reason
-		if in, err := json.Marshal(d.Inputs); err == nil {
-			row.Inputs = string(in)
-		}
-		r.window = r.window[:0]
+	r.samples = append(r.samples, s)
+	if !adjust {
+		return
 	}
-	r.res.Timeline = append(r.res.Timeline, row)
-}
-
-func timelineRow(s planner.Sample) schemas.TimelineRow {
-	return schemas.TimelineRow{
-		TS: s.At.Seconds(), AverageKVLoad: s.AverageKVLoad, PrefillQueueSize: s.PrefillQueueSize, TotalQueuedRequests: s.TotalQueuedRequests,
-		NumPrefillWorkers: int32(s.PrefillWorkers), NumDecodeWorkers: int32(s.DecodeWorkers), NumGPU: int32(s.NumGPU), GPUsHeld: int32(s.GPUsHeld),
-		PrefillStarting: int32(s.PrefillStarting), DecodeStarting: int32(s.DecodeStarting), PrefillDraining: int32(s.PrefillDraining), DecodeDraining: int32(s.DecodeDraining),
+	if !r.state.ResetKnown {
+		r.state.MarkReset(r.window[0].PrefillWorkers, r.window[0].DecodeWorkers)
 	}
+	d, st := planner.Decide(r.opts.Planner, r.opts.Profile, r.state, r.window)
+	r.state = st
+	if d.Changes() {
+		p := max(s.PrefillWorkers+s.PrefillStarting+d.DeltaPrefill, 0)
+		dec := max(s.DecodeWorkers+s.DecodeStarting+d.DeltaDecode, 1)
+		if err := r.eng.Scale(p, dec); err != nil {
+			d.Reason += "; scaling failed: " + err.Error()
+		}
+	}
+	after := r.eng.Snapshot().PlannerSample(gpus)
+	r.state.MarkReset(after.PrefillWorkers, after.DecodeWorkers)
+	r.res.Decisions = append(r.res.Decisions, d)
+	r.window = r.window[:0]
 }
 
 func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,4 +1,7 @@
-package main
+// Package simcmd is the `sim serve` command, shared by the plannerbench CLI
+// and the worker binary (which re-executes itself with it to start a
+// simulated deployment as its own process).
+package simcmd
 
 import (
 	"context"
@@ -17,9 +20,9 @@ import (
 	"plannerbench/deploy/sim"
 )
 
-// simReady is what `sim serve --ready-file` writes once it listens, so a
+// Ready is what `sim serve --ready-file` writes once it listens, so a
 // parent process learns the port (with --port 0) and the pid.
-type simReady struct {
+type Ready struct {
 	URL       string  `json:"url"`
 	PID       int     `json:"pid"`
 	Model     string  `json:"model"`
@@ -28,7 +31,16 @@ type simReady struct {
 	TimeScale float64 `json:"time_scale"`
 }
 
-func newSimServeCommand() *cobra.Command {
+// BadInput marks errors caused by flags or files, for the caller's exit code.
+type BadInput struct{ Err error }
+
+func (e BadInput) Error() string { return e.Err.Error() }
+func (e BadInput) Unwrap() error { return e.Err }
+
+func badInput(err error) error { return BadInput{err} }
+
+// NewServeCommand returns `serve`, to be added under a `sim` command.
+func NewServeCommand() *cobra.Command {
 	var (
 		configPath, profile, host, model, readyFile, adminToken string
 		port                                                    int
@@ -73,9 +85,9 @@ Prompt length is counted as one token per whitespace-separated word.
 			if err != nil {
 				return fmt.Errorf("listen: %w", err)
 			}
-			return serveSim(cmd.Context(), ln, eng, timeScale, sim.ServerOptions{
+			return Serve(cmd.Context(), ln, eng, timeScale, sim.ServerOptions{
 				Model: cfg.Model, AdminToken: adminToken, AllowRemoteAdmin: allowRemote, Logger: log,
-			}, readyFile, simReady{Config: cfg.Name, Profile: prof.Name, Model: cfg.Model, TimeScale: timeScale}, log)
+			}, readyFile, Ready{Config: cfg.Name, Profile: prof.Name, Model: cfg.Model, TimeScale: timeScale}, log)
 		},
 	}
 	f := c.Flags()
@@ -91,9 +103,9 @@ Prompt length is counted as one token per whitespace-separated word.
 	return c
 }
 
-// serveSim runs the engine and its HTTP front until ctx ends, then shuts
+// Serve runs the engine and its HTTP front on ln until ctx ends, then shuts
 // down gracefully.
-func serveSim(ctx context.Context, ln net.Listener, eng *sim.Engine, timeScale float64, opts sim.ServerOptions, readyFile string, ready simReady, log *slog.Logger) error {
+func Serve(ctx context.Context, ln net.Listener, eng *sim.Engine, timeScale float64, opts sim.ServerOptions, readyFile string, ready Ready, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	rt := sim.NewRealtime(eng, timeScale)
@@ -102,7 +114,7 @@ func serveSim(ctx context.Context, ln net.Listener, eng *sim.Engine, timeScale f
 	ready.URL = "http://" + ln.Addr().String()
 	ready.PID = os.Getpid()
 	if readyFile != "" {
-		if err := writeJSONFile(readyFile, ready); err != nil {
+		if err := WriteJSONFile(readyFile, ready); err != nil {
 			return err
 		}
 	}
@@ -124,8 +136,8 @@ func serveSim(ctx context.Context, ln net.Listener, eng *sim.Engine, timeScale f
 	return err
 }
 
-// writeJSONFile writes v to path atomically.
-func writeJSONFile(path string, v any) error {
+// WriteJSONFile writes v to path atomically.
+func WriteJSONFile(path string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
