@@ -42,13 +42,14 @@ func (a *Activities) NodeQueue(ctx context.Context) (string, error) {
 	return NodeQueue(a.Node), nil
 }
 
-// FindCompleted returns the cases that already have a summary, so a
+// FindCompleted returns the cases that already have a summary, by ID, so a
 // resubmitted matrix reruns only the others.
-func (a *Activities) FindCompleted(ctx context.Context, in FindCompletedInput) ([]string, error) {
-	var done []string
+func (a *Activities) FindCompleted(ctx context.Context, in FindCompletedInput) (map[string]ResultRef, error) {
+	done := map[string]ResultRef{}
 	for _, c := range in.Cases {
-		if _, err := os.Stat(filepath.Join(CaseDir(a.ResultsDir, in.Matrix, c), results.SummaryFile)); err == nil {
-			done = append(done, c)
+		dir := CaseDir(a.ResultsDir, in.Matrix, c)
+		if _, err := os.Stat(filepath.Join(dir, results.SummaryFile)); err == nil {
+			done[c] = ResultRef{Dir: dir}
 		}
 	}
 	return done, nil

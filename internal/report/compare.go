@@ -1,0 +1,204 @@
+// Package report compares a matrix's cases against a baseline (DESIGN §3.5,
+// the seed's "1.5x speedup while using 7.4% less GPU resources") and renders
+// the comparison as a table, JSON, charts and a self-contained HTML page.
+package report
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"plannerbench/internal/results"
+	"plannerbench/schemas"
+)
+
+// Case is one case's results as the report reads them.
+type Case struct {
+	ID      string          `json:"id"`
+	Dir     string          `json:"dir"`
+	Spec    schemas.Case    `json:"spec"`
+	Status  string          `json:"status"`
+	Error   string          `json:"error,omitempty"`
+	Summary results.Summary `json:"summary"`
+}
+
+// Ratios compare a case with its baseline. Speedups are baseline / case
+// (above 1: the case is faster); throughput and GPU ratios are case /
+// baseline.
+type Ratios struct {
+	Speedup          float64 `json:"speedup"` // average request latency
+	TTFTP50Speedup   float64 `json:"ttft_p50_speedup"`
+	TTFTP90Speedup   float64 `json:"ttft_p90_speedup"`
+	TTFTP99Speedup   float64 `json:"ttft_p99_speedup"`
+	ITLP50Speedup    float64 `json:"itl_p50_speedup"`
+	ITLP90Speedup    float64 `json:"itl_p90_speedup"`
+	ITLP99Speedup    float64 `json:"itl_p99_speedup"`
+	ThroughputRatio  float64 `json:"throughput_ratio"`
+	GoodputRatio     float64 `json:"goodput_ratio"`
+	GPURatio         float64 `json:"gpu_ratio"`        // time-averaged num_gpu
+	GPULessPercent   float64 `json:"gpu_less_percent"` // (1 - GPURatio) * 100
+	GPUHoursRatio    float64 `json:"gpu_hours_ratio"`  // GPUs held, integrated
+	GPUHoursLessPct  float64 `json:"gpu_hours_less_percent"`
+	RequestsRatio    float64 `json:"requests_ratio"`
+	ErrorsDifference int     `json:"errors_difference"`
+}
+
+// Row is one case in a comparison group.
+type Row struct {
+	Case
+	GPUHours float64 `json:"gpu_hours"`
+	Baseline bool    `json:"baseline"`
+	Ratios   *Ratios `json:"ratios,omitempty"`
+	Sentence string  `json:"sentence,omitempty"`
+}
+
+// Group holds the cases that ran the same trace (same rate axis and repeat).
+type Group struct {
+	Key      string `json:"key"`
+	Baseline string `json:"baseline"`
+	Rows     []Row  `json:"rows"`
+}
+
+// Comparison is comparison.json.
+type Comparison struct {
+	Matrix    string   `json:"matrix"`
+	Baseline  string   `json:"baseline"`
+	Groups    []Group  `json:"groups"`
+	Sentences []string `json:"sentences"`
+}
+
+// Compare builds the comparison. baseline names a case (its name in the
+// matrix, not its expanded ID); empty picks the first case whose planner is
+// noop, else the first case.
+func Compare(matrix string, cases []Case, baseline string) (Comparison, error) {
+	if len(cases) == 0 {
+		return Comparison{}, fmt.Errorf("matrix %s has no case to compare", matrix)
+	}
+	if baseline == "" {
+		baseline = cases[0].Spec.Name
+		for _, c := range cases {
+			if c.Spec.Planner.Mode == schemas.PlannerNoop {
+				baseline = c.Spec.Name
+				break
+			}
+		}
+	}
+	found := false
+	for _, c := range cases {
+		found = found || c.Spec.Name == baseline || c.ID == baseline
+	}
+	if !found {
+		return Comparison{}, fmt.Errorf("baseline %q is not a case of matrix %s", baseline, matrix)
+	}
+	cmp := Comparison{Matrix: matrix, Baseline: baseline}
+	groups := map[string]*Group{}
+	var keys []string
+	for _, c := range cases {
+		k := groupKey(c.Spec)
+		g, ok := groups[k]
+		if !ok {
+			g = &Group{Key: k}
+			groups[k] = g
+			keys = append(keys, k)
+		}
+		g.Rows = append(g.Rows, Row{Case: c, GPUHours: c.Summary.GPUSeconds / 3600})
+	}
+	for _, k := range keys {
+		g := groups[k]
+		var base *Row
+		for i := range g.Rows {
+			if g.Rows[i].Spec.Name == baseline || g.Rows[i].ID == baseline {
+				base = &g.Rows[i]
+			}
+		}
+		if base == nil {
+			cmp.Groups = append(cmp.Groups, *g)
+			continue
+		}
+		base.Baseline, g.Baseline = true, base.ID
+		for i := range g.Rows {
+			r := &g.Rows[i]
+			if r.Baseline || !usable(r.Case) || !usable(base.Case) {
+				continue
+			}
+			rat := ratios(r.Summary, base.Summary)
+			r.Ratios = &rat
+			r.Sentence = Sentence(r.Spec.Name, base.Spec.Name, rat)
+			cmp.Sentences = append(cmp.Sentences, r.Sentence+groupSuffix(k))
+		}
+		cmp.Groups = append(cmp.Groups, *g)
+	}
+	sort.SliceStable(cmp.Groups, func(i, j int) bool { return cmp.Groups[i].Key < cmp.Groups[j].Key })
+	return cmp, nil
+}
+
+func usable(c Case) bool {
+	return c.Status != "failed" && c.Summary.Completed > 0
+}
+
+// groupKey identifies the trace a case ran: its rate axis and repeat.
+func groupKey(c schemas.Case) string {
+	k := ""
+	if c.Trace.Synth != nil && c.Trace.Synth.IsGiven("request-rate-min") {
+		k = fmt.Sprintf("rr%g-%g", c.Trace.Synth.RequestRateMin, c.Trace.Synth.RequestRateMax)
+	}
+	if c.Repeat > 1 {
+		k += fmt.Sprintf(" rep%d", c.Repeat)
+	}
+	return k
+}
+
+func groupSuffix(k string) string {
+	if k == "" {
+		return ""
+	}
+	return " (" + k + ")"
+}
+
+func ratios(c, b results.Summary) Ratios {
+	r := Ratios{
+		Speedup:        div(b.AvgRequestLatencyMS, c.AvgRequestLatencyMS),
+		TTFTP50Speedup: div(b.TTFTMS.P50, c.TTFTMS.P50), TTFTP90Speedup: div(b.TTFTMS.P90, c.TTFTMS.P90), TTFTP99Speedup: div(b.TTFTMS.P99, c.TTFTMS.P99),
+		ITLP50Speedup: div(b.ITLMS.P50, c.ITLMS.P50), ITLP90Speedup: div(b.ITLMS.P90, c.ITLMS.P90), ITLP99Speedup: div(b.ITLMS.P99, c.ITLMS.P99),
+		ThroughputRatio:  div(c.OutputTokenThroughput, b.OutputTokenThroughput),
+		GoodputRatio:     div(c.Goodput, b.Goodput),
+		GPURatio:         div(c.AvgNumGPU, b.AvgNumGPU),
+		GPUHoursRatio:    div(c.GPUSeconds, b.GPUSeconds),
+		RequestsRatio:    div(float64(c.Completed), float64(b.Completed)),
+		ErrorsDifference: c.Errors - b.Errors,
+	}
+	r.GPULessPercent = (1 - r.GPURatio) * 100
+	r.GPUHoursLessPct = (1 - r.GPUHoursRatio) * 100
+	return r
+}
+
+func div(a, b float64) float64 {
+	if b == 0 || math.IsNaN(a) || math.IsNaN(b) {
+		return math.NaN()
+	}
+	return a / b
+}
+
+// Sentence states a comparison in the seed's words: "planner achieves 1.5x
+// speedup while using 7.4% less GPU resources than 2p2d".
+func Sentence(name, baseline string, r Ratios) string {
+	var speed string
+	switch {
+	case math.IsNaN(r.Speedup):
+		speed = "has no comparable latency"
+	case r.Speedup >= 1:
+		speed = fmt.Sprintf("achieves %.1fx speedup", r.Speedup)
+	default:
+		speed = fmt.Sprintf("is %.1fx slower", 1/r.Speedup)
+	}
+	var gpu string
+	switch {
+	case math.IsNaN(r.GPURatio):
+		gpu = "with no comparable GPU usage"
+	case r.GPULessPercent >= 0:
+		gpu = fmt.Sprintf("while using %.1f%% less GPU resources", r.GPULessPercent)
+	default:
+		gpu = fmt.Sprintf("while using %.1f%% more GPU resources", -r.GPULessPercent)
+	}
+	return fmt.Sprintf("%s %s %s than %s", name, speed, gpu, baseline)
+}

@@ -1,0 +1,67 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"plannerbench/internal/results"
+	"plannerbench/schemas"
+)
+
+// LoadCase reads a case folder's case.json and summary.json.
+func LoadCase(dir string) (Case, error) {
+	c := Case{Dir: dir, Status: "completed"}
+	data, err := os.ReadFile(filepath.Join(dir, "case.json"))
+	if err != nil {
+		return c, fmt.Errorf("read case %s: %w", dir, err)
+	}
+	if err := json.Unmarshal(data, &c.Spec); err != nil {
+		return c, fmt.Errorf("%s: %w", filepath.Join(dir, "case.json"), err)
+	}
+	c.ID = c.Spec.ID
+	data, err = os.ReadFile(filepath.Join(dir, results.SummaryFile))
+	if err != nil {
+		return c, fmt.Errorf("read summary of %s: %w", dir, err)
+	}
+	if err := json.Unmarshal(data, &c.Summary); err != nil {
+		return c, fmt.Errorf("%s: %w", filepath.Join(dir, results.SummaryFile), err)
+	}
+	return c, nil
+}
+
+// LoadMatrix reads every case folder of a matrix folder (those holding a
+// case.json), in case-ID order.
+func LoadMatrix(dir string) ([]Case, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read matrix folder: %w", err)
+	}
+	var cases []Case
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), "case.json")); err != nil {
+			continue
+		}
+		c, err := LoadCase(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		cases = append(cases, c)
+	}
+	if len(cases) == 0 {
+		return nil, fmt.Errorf("%s holds no case results (case.json and summary.json)", dir)
+	}
+	sort.Slice(cases, func(i, j int) bool { return order(cases[i].Spec) < order(cases[j].Spec) })
+	return cases, nil
+}
+
+// order sorts cases as the matrix expanded them.
+func order(c schemas.Case) string { return fmt.Sprintf("%04d %s", c.Repeat, c.ID) }
+
+// ComparisonFile is a matrix's comparison.
+const ComparisonFile = "comparison.json"

@@ -1,0 +1,86 @@
+package workflows
+
+import (
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/workflow"
+
+	"plannerbench/activities"
+)
+
+// MatrixWorkflow runs a validated matrix: each case as a child
+// BenchmarkWorkflow, at most MaxParallel at once, skipping cases whose
+// results already exist (so resubmitting reruns only what failed). A failed
+// case never fails the matrix; the result lists every outcome and the
+// comparison's reference.
+func MatrixWorkflow(ctx workflow.Context, in MatrixInput) (MatrixResult, error) {
+	progress := MatrixProgress{Matrix: in.Name}
+	for _, c := range in.Cases {
+		progress.Cases = append(progress.Cases, CaseStatus{ID: c.ID, WorkflowID: CaseID(in.Name, c.ID), Status: "pending"})
+	}
+	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (MatrixProgress, error) { return progress, nil }); err != nil {
+		return MatrixResult{}, err
+	}
+	ids := make([]string, len(in.Cases))
+	for i, c := range in.Cases {
+		ids[i] = c.ID
+	}
+	var reused map[string]activities.ResultRef
+	if err := workflow.ExecuteActivity(sharedOptions(ctx), act.FindCompleted, activities.FindCompletedInput{Matrix: in.Name, Cases: ids}).Get(ctx, &reused); err != nil {
+		return MatrixResult{}, err
+	}
+	outcomes := make([]activities.CaseOutcome, len(in.Cases))
+	sem := workflow.NewSemaphore(ctx, int64(max(in.MaxParallel, 1)))
+	wg := workflow.NewWaitGroup(ctx)
+	for i, c := range in.Cases {
+		outcomes[i] = activities.CaseOutcome{ID: c.ID, Spec: c}
+		if ref, ok := reused[c.ID]; ok {
+			outcomes[i].Status = "reused"
+			outcomes[i].Result = &ref
+			progress.Cases[i].Status = "reused"
+			continue
+		}
+		wg.Add(1)
+		workflow.Go(ctx, func(gctx workflow.Context) {
+			defer wg.Done()
+			if err := sem.Acquire(gctx, 1); err != nil {
+				outcomes[i].Status, outcomes[i].Error = "failed", err.Error()
+				return
+			}
+			defer sem.Release(1)
+			progress.Cases[i].Status = "running"
+			cctx := workflow.WithChildOptions(gctx, workflow.ChildWorkflowOptions{
+				WorkflowID:        CaseID(in.Name, c.ID),
+				TaskQueue:         activities.SharedQueue,
+				ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+				StaticSummary:     c.ID + ": " + c.Deployment.String() + " " + c.Planner.Mode,
+			})
+			var res BenchmarkResult
+			if err := workflow.ExecuteChildWorkflow(cctx, BenchmarkWorkflowName, BenchmarkInput{Case: c}).Get(gctx, &res); err != nil {
+				outcomes[i].Status, outcomes[i].Error = "failed", err.Error()
+				progress.Cases[i].Status, progress.Cases[i].Error = "failed", err.Error()
+				return
+			}
+			outcomes[i].Status, outcomes[i].Result = "completed", &res.Result
+			progress.Cases[i].Status = "completed"
+		})
+	}
+	wg.Wait(ctx)
+	result := MatrixResult{Cases: outcomes}
+	for _, o := range outcomes {
+		if o.Status == "failed" {
+			result.Failed++
+		}
+	}
+	var cmp activities.ComparisonRef
+	cctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		TaskQueue: activities.SharedQueue, StartToCloseTimeout: 5 * time.Minute, RetryPolicy: retry(3),
+	})
+	if err := workflow.ExecuteActivity(cctx, act.CompareCases, activities.CompareInput{Matrix: in.Name, Cases: result.Cases, Baseline: in.Baseline}).Get(ctx, &cmp); err != nil {
+		workflow.GetLogger(ctx).Warn("comparison failed", "error", err)
+	} else {
+		result.Comparison = &cmp
+	}
+	return result, nil
+}

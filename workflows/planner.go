@@ -1,0 +1,111 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"plannerbench/activities"
+	"plannerbench/internal/planner"
+)
+
+// TicksPerRun is how many planner ticks one run of PlannerWorkflow makes
+// before it continues as new, keeping each history short.
+const TicksPerRun = 120
+
+// maxTickTimes bounds the tick times kept in the state.
+const maxTickTimes = 2000
+
+// PlannerWorkflow is a case's planner loop: every adjustment interval
+// (divided by the time scale) it asks an activity for the interval's metric
+// samples, decides in workflow code with internal/planner, and scales the
+// deployment when the decision changes anything. A stop signal ends it; it
+// continues as new every TicksPerRun ticks or when the server suggests,
+// carrying its state. The state query returns the state.
+func PlannerWorkflow(ctx workflow.Context, in PlannerInput) (PlannerState, error) {
+	st := in.State
+	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (PlannerState, error) { return st, nil }); err != nil {
+		return st, err
+	}
+	stop := workflow.GetSignalChannel(ctx, StopSignal)
+	scale := in.Deployment.TimeScale
+	if scale <= 0 {
+		scale = 1
+	}
+	adjust := in.Config.AdjustmentInterval.D()
+	wallInterval := time.Duration(float64(adjust) / scale)
+	observeCtx := nodeOptions(ctx, in.NodeQueue, 30*time.Second, 0, 3)
+	scaleCtx := nodeOptions(ctx, in.NodeQueue, 30*time.Second, 0, 3)
+	stopped := false
+	for run := 0; !stopped; run++ {
+		if run > 0 && (run%TicksPerRun == 0 || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
+			if stop.ReceiveAsync(nil) { // drain: a stop that arrived must not be lost
+				break
+			}
+			in.State = st
+			return st, workflow.NewContinueAsNewError(ctx, PlannerWorkflowName, in)
+		}
+		// Ticks are on a grid from the case's start, so a late tick (after
+		// an outage) does not shift the ones after it.
+		next := in.T0.Add(time.Duration(st.Ticks+1) * wallInterval)
+		wait := next.Sub(workflow.Now(ctx))
+		timerCtx, cancelTimer := workflow.WithCancel(ctx)
+		sel := workflow.NewSelector(ctx)
+		sel.AddReceive(stop, func(c workflow.ReceiveChannel, _ bool) {
+			c.Receive(ctx, nil)
+			stopped = true
+		})
+		sel.AddFuture(workflow.NewTimer(timerCtx, max(wait, 0)), func(workflow.Future) {})
+		sel.Select(ctx)
+		cancelTimer()
+		if stopped {
+			break
+		}
+		tick(ctx, observeCtx, scaleCtx, in, &st)
+	}
+	if st.Last != nil { // record the last decision too
+		_ = workflow.ExecuteActivity(observeCtx, act.Observe, activities.ObserveInput{Case: in.Case, Decision: st.Last}).Get(ctx, nil)
+	}
+	st.Stopped = true
+	return st, nil
+}
+
+// tick makes one adjustment.
+func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *PlannerState) {
+	st.Ticks++
+	st.TickTimes = append(st.TickTimes, workflow.Now(ctx))
+	if len(st.TickTimes) > maxTickTimes {
+		st.TickTimes = st.TickTimes[len(st.TickTimes)-maxTickTimes:]
+	}
+	adjust := in.Config.AdjustmentInterval.D()
+	to := time.Duration(st.Ticks) * adjust
+	var window []planner.Sample
+	err := workflow.ExecuteActivity(observeCtx, act.Observe, activities.ObserveInput{
+		Case: in.Case, From: to - adjust, To: to, Decision: st.Last,
+	}).Get(ctx, &window)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("observe failed; deciding without samples", "error", err)
+	}
+	if !st.Planner.ResetKnown && len(window) > 0 {
+		st.Planner.MarkReset(window[0].PrefillWorkers, window[0].DecodeWorkers)
+	}
+	d, ps := planner.Decide(in.Config, &in.Deployment.Profile, st.Planner, window)
+	st.Planner = ps
+	d.At = to
+	if d.Changes() {
+		var w activities.Workers
+		err := workflow.ExecuteActivity(scaleCtx, act.Scale, activities.ScaleInput{
+			Deployment: in.Deployment, DeltaPrefill: d.DeltaPrefill, DeltaDecode: d.DeltaDecode,
+		}).Get(ctx, &w)
+		if err != nil {
+			d.Reason += "; scaling failed: " + err.Error()
+		} else {
+			st.Scalings++
+			st.Planner.MarkReset(w.PrefillReady, w.DecodeReady)
+		}
+	} else if len(window) > 0 {
+		last := window[len(window)-1]
+		st.Planner.MarkReset(last.PrefillWorkers, last.DecodeWorkers)
+	}
+	st.Last = &d
+}

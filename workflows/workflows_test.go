@@ -1,0 +1,319 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"plannerbench/activities"
+	"plannerbench/deploy/sim"
+	"plannerbench/internal/planner"
+	"plannerbench/schemas"
+)
+
+type workflowSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	env *testsuite.TestWorkflowEnvironment
+
+	mu    sync.Mutex
+	calls []string
+}
+
+func TestWorkflows(t *testing.T) { suite.Run(t, new(workflowSuite)) }
+
+func (s *workflowSuite) SetupTest() {
+	s.env = s.NewTestWorkflowEnvironment()
+	Register(s.env)
+	s.env.RegisterActivity(&activities.Activities{})
+	s.calls = nil
+}
+
+func (s *workflowSuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }
+
+func (s *workflowSuite) record(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, name)
+}
+
+func (s *workflowSuite) called(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if c == name {
+			n++
+		}
+	}
+	return n
+}
+
+func testCase() schemas.Case {
+	p := schemas.DefaultSynthParams()
+	p.TimeDuration = 60
+	return schemas.Case{ID: "planner", Matrix: "m", Name: "planner", Model: schemas.DefaultModel,
+		Backend:   schemas.Backend{Kind: schemas.BackendSim, Profile: "h100-llama8b"},
+		TimeScale: 1, Trace: schemas.TraceSpec{Synth: &p}, Deployment: schemas.Deployment{Prefill: 1, Decode: 1},
+		Planner: schemas.DefaultPlannerConfig(), Repeat: 1}
+}
+
+func profile() sim.Profile {
+	p, err := sim.LoadProfile("h100-llama8b")
+	if err != nil {
+		panic(err)
+	}
+	return *p
+}
+
+// mockCase mocks every activity of a benchmark; drive is DriveLoad's
+// behaviour.
+func (s *workflowSuite) mockCase(drive func(context.Context, activities.DriveInput) (activities.DriveResult, error), driveTakes ...time.Duration) {
+	s.env.OnActivity(act.NodeQueue, mock.Anything).Return(func(context.Context) (string, error) {
+		s.record("NodeQueue")
+		return activities.NodeQueue("n1"), nil
+	})
+	s.env.OnActivity(act.SynthesizeTrace, mock.Anything, mock.Anything).Return(func(context.Context, activities.SynthesizeInput) (schemas.TraceRef, error) {
+		s.record("SynthesizeTrace")
+		return schemas.TraceRef{Path: "/t.jsonl", Rows: 10}, nil
+	})
+	s.env.OnActivity(act.Deploy, mock.Anything, mock.Anything).Return(func(context.Context, activities.DeployInput) (activities.DeploymentRef, error) {
+		s.record("Deploy")
+		return activities.DeploymentRef{Node: "n1", URL: "http://x", TimeScale: 1, GPUsPerEngine: 1, Profile: profile()}, nil
+	})
+	// CollectMetrics runs until cancelled: in the test environment, an
+	// activity whose result comes after a day of workflow time.
+	s.env.OnActivity(act.CollectMetrics, mock.Anything, mock.Anything).Return(func(ctx context.Context, _ activities.CollectInput) (int, error) {
+		s.record("CollectMetrics")
+		return 0, nil
+	}).After(24 * time.Hour)
+	call := s.env.OnActivity(act.DriveLoad, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.DriveInput) (activities.DriveResult, error) {
+		s.record("DriveLoad")
+		return drive(ctx, in)
+	})
+	if len(driveTakes) > 0 {
+		call.After(driveTakes[0])
+	}
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ObserveInput) ([]planner.Sample, error) {
+		s.record("Observe")
+		return []planner.Sample{{At: in.To, PrefillWorkers: 1, DecodeWorkers: 1, KVLoads: []float64{0.6}, AverageKVLoad: 0.6}}, nil
+	}).Maybe()
+	s.env.OnActivity(act.Teardown, mock.Anything, mock.Anything).Return(func(context.Context, activities.DeploymentRef) error {
+		s.record("Teardown")
+		return nil
+	})
+}
+
+func (s *workflowSuite) TestStageOrder() {
+	s.mockCase(func(context.Context, activities.DriveInput) (activities.DriveResult, error) {
+		return activities.DriveResult{}, nil
+	}, time.Minute) // DriveLoad takes a minute of workflow time
+	s.env.OnActivity(act.Summarize, mock.Anything, mock.Anything).Return(func(context.Context, activities.SummarizeInput) (activities.ResultRef, error) {
+		s.record("Summarize")
+		return activities.ResultRef{Dir: "/r", Rows: 10}, nil
+	})
+	s.env.ExecuteWorkflow(BenchmarkWorkflow, BenchmarkInput{Case: testCase()})
+	s.True(s.env.IsWorkflowCompleted())
+	s.NoError(s.env.GetWorkflowError())
+	var res BenchmarkResult
+	s.NoError(s.env.GetWorkflowResult(&res))
+	s.Equal("/r", res.Result.Dir)
+	order := []string{}
+	for _, c := range s.calls {
+		if c != "Observe" && c != "CollectMetrics" {
+			order = append(order, c)
+		}
+	}
+	s.Equal([]string{"NodeQueue", "SynthesizeTrace", "Deploy", "DriveLoad", "Teardown", "Summarize"}, order)
+	s.LessOrEqual(s.called("CollectMetrics"), 1)
+	s.True(res.Planner.Stopped, "the planner was stopped by signal and returned its state")
+}
+
+func (s *workflowSuite) TestTeardownOnFailureAndNoRetryOfValidationErrors() {
+	s.mockCase(func(context.Context, activities.DriveInput) (activities.DriveResult, error) {
+		return activities.DriveResult{}, temporal.NewNonRetryableApplicationError("trace.jsonl:3: input_length: missing", activities.ErrValidation, nil)
+	})
+	s.env.ExecuteWorkflow(BenchmarkWorkflow, BenchmarkInput{Case: testCase()})
+	s.True(s.env.IsWorkflowCompleted())
+	err := s.env.GetWorkflowError()
+	s.Error(err)
+	var appErr *temporal.ApplicationError
+	s.True(errors.As(err, &appErr))
+	s.Equal(activities.ErrValidation, appErr.Type())
+	s.Equal(1, s.called("DriveLoad"), "a validation error is not retried")
+	s.Equal(1, s.called("Teardown"), "teardown runs on failure")
+	s.Equal(0, s.called("Summarize"))
+}
+
+func (s *workflowSuite) TestTransientErrorsAreRetried() {
+	var attempts atomic.Int32
+	s.mockCase(func(context.Context, activities.DriveInput) (activities.DriveResult, error) {
+		if attempts.Add(1) < 3 {
+			return activities.DriveResult{}, errors.New("connection reset")
+		}
+		return activities.DriveResult{}, nil
+	})
+	s.env.OnActivity(act.Summarize, mock.Anything, mock.Anything).Return(activities.ResultRef{Dir: "/r"}, nil)
+	s.env.ExecuteWorkflow(BenchmarkWorkflow, BenchmarkInput{Case: testCase()})
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal(int32(3), attempts.Load())
+	s.Equal(1, s.called("Teardown"))
+}
+
+func (s *workflowSuite) TestTeardownOnCancel() {
+	s.mockCase(func(ctx context.Context, _ activities.DriveInput) (activities.DriveResult, error) {
+		return activities.DriveResult{}, nil
+	}, time.Hour)
+	s.env.RegisterDelayedCallback(func() { s.env.CancelWorkflow() }, 30*time.Second)
+	s.env.ExecuteWorkflow(BenchmarkWorkflow, BenchmarkInput{Case: testCase()})
+	s.True(temporal.IsCanceledError(s.env.GetWorkflowError()), "%v", s.env.GetWorkflowError())
+	s.Equal(1, s.called("Teardown"), "teardown runs in a disconnected context")
+}
+
+func plannerInput() PlannerInput {
+	return PlannerInput{Case: activities.CaseRef{Matrix: "m", Case: "c"}, NodeQueue: activities.NodeQueue("n1"),
+		Deployment: activities.DeploymentRef{URL: "http://x", TimeScale: 2, GPUsPerEngine: 1, Profile: profile()},
+		Config:     schemas.DefaultPlannerConfig(), T0: time.Unix(1_700_000_000, 0)}
+}
+
+func (s *workflowSuite) TestPlannerTicksEveryIntervalAndScales() {
+	s.env.SetStartTime(time.Unix(1_700_000_000, 0))
+	var windows [][2]time.Duration
+	var mu sync.Mutex
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ObserveInput) ([]planner.Sample, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if in.To > 0 {
+			windows = append(windows, [2]time.Duration{in.From, in.To})
+		}
+		// a growing prefill queue on 1p1d: the load planner adds prefill workers
+		var w []planner.Sample
+		for t := in.From + time.Second; t <= in.To; t += time.Second {
+			w = append(w, planner.Sample{At: t, PrefillWorkers: 1, DecodeWorkers: 1, PrefillQueueSize: float64(t / time.Second), KVLoads: []float64{0.6}, AverageKVLoad: 0.6})
+		}
+		return w, nil
+	})
+	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(activities.Workers{PrefillReady: 1, DecodeReady: 1, PrefillStarting: 1}, nil)
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(StopSignal, nil) }, 35*time.Second) // 7 ticks at 5 s (10 s / time scale 2)
+	s.env.ExecuteWorkflow(PlannerWorkflow, plannerInput())
+	s.NoError(s.env.GetWorkflowError())
+	var st PlannerState
+	s.NoError(s.env.GetWorkflowResult(&st))
+	s.Equal(7, st.Ticks)
+	s.True(st.Stopped)
+	s.Require().Len(windows, 7)
+	for i, w := range windows {
+		s.Equal(time.Duration(i)*10*time.Second, w[0], "tick %d covers the next 10 s of trace time", i+1)
+		s.Equal(time.Duration(i+1)*10*time.Second, w[1])
+	}
+	for i := 1; i < len(st.TickTimes); i++ {
+		s.Equal(5*time.Second, st.TickTimes[i].Sub(st.TickTimes[i-1]), "adjustment interval / time scale")
+	}
+	s.Greater(st.Scalings, 0)
+	s.Equal(schemas.PlannerLoad, st.Last.Mode)
+}
+
+func (s *workflowSuite) TestPlannerContinuesAsNewWithState() {
+	s.env.SetStartTime(time.Unix(1_700_000_000, 0))
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return([]planner.Sample{{PrefillWorkers: 1, DecodeWorkers: 2, KVLoads: []float64{0.95, 0.95}, AverageKVLoad: 0.95}}, nil)
+	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(activities.Workers{PrefillReady: 1, DecodeReady: 2, DecodeStarting: 1}, nil)
+	s.env.ExecuteWorkflow(PlannerWorkflow, plannerInput())
+	err := s.env.GetWorkflowError()
+	var can *workflow.ContinueAsNewError
+	s.Require().True(errors.As(err, &can), "%v", err)
+	s.Equal(PlannerWorkflowName, can.WorkflowType.Name)
+	var next PlannerInput
+	s.NoError(converterDecode(can, &next))
+	s.Equal(TicksPerRun, next.State.Ticks, "ticks carried")
+	s.Equal(TicksPerRun, next.State.Planner.Intervals)
+	s.Greater(next.State.Scalings, 0)
+	s.NotNil(next.State.Last)
+	s.True(plannerInput().T0.Equal(next.T0), "the tick grid keeps its origin")
+}
+
+// TestPlannerAfterContinueAsNew resumes from carried state: ticks continue
+// on the same grid.
+func (s *workflowSuite) TestPlannerAfterContinueAsNew() {
+	in := plannerInput()
+	in.State = PlannerState{Ticks: TicksPerRun, Planner: planner.State{Intervals: TicksPerRun, DecodeGrace: 2}}
+	s.env.SetStartTime(in.T0.Add(time.Duration(TicksPerRun) * 5 * time.Second))
+	var first time.Duration
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, o activities.ObserveInput) ([]planner.Sample, error) {
+		if first == 0 {
+			first = o.To
+		}
+		return nil, nil
+	})
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(StopSignal, nil) }, 12*time.Second)
+	s.env.ExecuteWorkflow(PlannerWorkflow, in)
+	s.NoError(s.env.GetWorkflowError())
+	var st PlannerState
+	s.NoError(s.env.GetWorkflowResult(&st))
+	s.Equal(TicksPerRun+2, st.Ticks)
+	s.Equal(time.Duration(TicksPerRun+1)*10*time.Second, first)
+}
+
+func (s *workflowSuite) TestMatrixConcurrencyBoundAndFailedCase() {
+	var running, peak atomic.Int32
+	fake := func(ctx workflow.Context, in BenchmarkInput) (BenchmarkResult, error) {
+		n := running.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		_ = workflow.Sleep(ctx, time.Minute)
+		running.Add(-1)
+		if in.Case.ID == "c2" {
+			return BenchmarkResult{}, temporal.NewApplicationError("deployment exploded", "Boom")
+		}
+		return BenchmarkResult{Result: activities.ResultRef{Dir: "/r/" + in.Case.ID}}, nil
+	}
+	env := s.NewTestWorkflowEnvironment()
+	env.RegisterWorkflowWithOptions(MatrixWorkflow, workflow.RegisterOptions{Name: MatrixWorkflowName})
+	env.RegisterWorkflowWithOptions(fake, workflow.RegisterOptions{Name: BenchmarkWorkflowName})
+	env.RegisterActivity(&activities.Activities{})
+	env.OnActivity(act.FindCompleted, mock.Anything, mock.Anything).Return(map[string]activities.ResultRef{"c4": {Dir: "/r/c4"}}, nil)
+	var compared activities.CompareInput
+	env.OnActivity(act.CompareCases, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CompareInput) (activities.ComparisonRef, error) {
+		compared = in
+		return activities.ComparisonRef{Comparison: "/r/comparison.json"}, nil
+	})
+	var cases []schemas.Case
+	for _, id := range []string{"c0", "c1", "c2", "c3", "c4", "c5"} {
+		c := testCase()
+		c.ID = id
+		cases = append(cases, c)
+	}
+	env.ExecuteWorkflow(MatrixWorkflow, MatrixInput{Name: "m", Hash: "h", Cases: cases, MaxParallel: 2})
+	s.NoError(env.GetWorkflowError(), "one failed case does not fail the matrix")
+	var res MatrixResult
+	s.NoError(env.GetWorkflowResult(&res))
+	s.Equal(int32(2), peak.Load(), "at most max_parallel cases at once")
+	s.Equal(1, res.Failed)
+	statuses := map[string]string{}
+	for _, c := range res.Cases {
+		statuses[c.ID] = c.Status
+	}
+	s.Equal(map[string]string{"c0": "completed", "c1": "completed", "c2": "failed", "c3": "completed", "c4": "reused", "c5": "completed"}, statuses)
+	s.Equal("/r/comparison.json", res.Comparison.Comparison)
+	s.Len(compared.Cases, 6)
+	s.Contains(res.Cases[2].Error, "deployment exploded")
+}
+
+func TestIDs(t *testing.T) {
+	require.Equal(t, "matrix/seed/abc", MatrixID("seed", "abc"))
+	require.Equal(t, "bench/seed/planner", CaseID("seed", "planner"))
+	require.Equal(t, "bench/seed/planner/planner", PlannerID("seed", "planner"))
+}
