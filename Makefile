@@ -8,12 +8,57 @@ SEED_TRACE_FLAGS := --time-duration 600 --request-rate-min 5 --request-rate-max 
 	--request-rate-period 150 --isl1 3000 --osl1 150 --isl2 3000 --osl2 150
 SEED_TRACE := sin_b512_t600_rr5.0-20.0-150.0_io3000150-3000150-0.2-0.8-10.jsonl
 
-.PHONY: all build test lint bench bench-sim bench-load parquet-check demo clean
+# The Temporal CLI (dev server and UI): the one on PATH, else built into ./bin
+# (v1.5.1 is the newest that `go install` can build).
+TEMPORAL_VERSION := v1.5.1
+TEMPORAL ?= $(shell command -v temporal 2>/dev/null || echo $(BIN)/temporal)
+TEMPORAL_PORT ?= 7233
+UI_PORT ?= 8233
+STATE := $(CURDIR)/.plannerbench
+SEARCH_ATTRIBUTES := --search-attribute BenchStage=Keyword --search-attribute BenchMatrix=Keyword \
+	--search-attribute BenchCase=Keyword --search-attribute Deployment=Keyword --search-attribute PlannerMode=Keyword
+# The demo replays the seed's 600 s trace this many times faster.
+DEMO_TIME_SCALE ?= 5
+
+.PHONY: all build test lint bench bench-sim bench-load parquet-check demo up down temporal clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/plannerbench ./starter
+	$(GO) build -o $(BIN)/plannerbench-worker ./worker
+
+# Builds the Temporal CLI into ./bin when none is on PATH.
+temporal: $(TEMPORAL)
+$(BIN)/temporal:
+	@echo "building the Temporal CLI $(TEMPORAL_VERSION) into $(BIN) (a few minutes, once)"
+	GOBIN=$(BIN) $(GO) install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+
+# Starts the Temporal dev server (UI on :$(UI_PORT)) and a worker in the
+# background; logs and pid files go to .plannerbench/.
+up: build temporal
+	@mkdir -p $(STATE)
+	@if [ -f $(STATE)/temporal.pid ] && kill -0 $$(cat $(STATE)/temporal.pid) 2>/dev/null; then \
+		echo "Temporal dev server already running (pid $$(cat $(STATE)/temporal.pid))"; \
+	else \
+		nohup $(TEMPORAL) server start-dev --db-filename $(STATE)/temporal.db --port $(TEMPORAL_PORT) --ui-port $(UI_PORT) \
+			$(SEARCH_ATTRIBUTES) >$(STATE)/temporal.log 2>&1 & echo $$! >$(STATE)/temporal.pid; \
+		echo "Temporal dev server starting (pid $$(cat $(STATE)/temporal.pid), log $(STATE)/temporal.log)"; \
+	fi
+	@for i in $$(seq 1 120); do \
+		$(TEMPORAL) operator cluster health --address localhost:$(TEMPORAL_PORT) >/dev/null 2>&1 && break; sleep 0.5; \
+		if [ $$i = 120 ]; then echo "the dev server did not come up; see $(STATE)/temporal.log"; exit 1; fi; \
+	done
+	@if [ -f $(STATE)/worker.pid ] && kill -0 $$(cat $(STATE)/worker.pid) 2>/dev/null; then kill $$(cat $(STATE)/worker.pid); sleep 1; fi
+	@nohup $(BIN)/plannerbench-worker --address localhost:$(TEMPORAL_PORT) --results-dir $(RESULTS) >$(STATE)/worker.log 2>&1 & echo $$! >$(STATE)/worker.pid
+	@echo "worker running (pid $$(cat $(STATE)/worker.pid), log $(STATE)/worker.log)"
+	@echo "Temporal UI: http://localhost:$(UI_PORT)"
+
+# Stops the worker and the dev server started by `make up`.
+down:
+	@for p in worker temporal; do \
+		if [ -f $(STATE)/$$p.pid ]; then kill $$(cat $(STATE)/$$p.pid) 2>/dev/null && echo "stopped $$p"; rm -f $(STATE)/$$p.pid; fi; \
+	done
 
 test:
 	$(GO) test -count=1 -p 1 $(PKGS)  # one package at a time: some tests time real streams
@@ -22,6 +67,8 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	@[ -x $(BIN)/workflowcheck ] || GOBIN=$(BIN) $(GO) install go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0
+	$(BIN)/workflowcheck ./workflows/...
 
 # Benchmarks, then the one-hour 1,000 req/s trace (3.6M requests) through the
 # CLI with its wall time and peak RSS.
@@ -56,13 +103,13 @@ parquet-check:
 	@cp scripts/parquet-check.mjs .tools/duckdb/check.mjs
 	node .tools/duckdb/check.mjs '$(abspath $(DIR))/requests/*.parquet'
 
-# Until the Temporal pipeline lands, the demo does what exists: it checks the
-# seed matrix, synthesizes the seed's trace and prints its statistics.
-demo: build
-	@mkdir -p $(RESULTS)/demo
-	$(BIN)/plannerbench validate examples/seed.yaml
-	$(BIN)/plannerbench trace synth $(SEED_TRACE_FLAGS) --output-file $(RESULTS)/demo/$(SEED_TRACE)
-	$(BIN)/plannerbench trace stats $(RESULTS)/demo/$(SEED_TRACE)
+# The seed experiment end to end: dev server, UI and worker, then the seed
+# matrix (planner from 1p1d vs fixed 2p2d) at DEMO_TIME_SCALE, watched live,
+# then its results table.
+demo: up
+	$(BIN)/plannerbench submit examples/seed.yaml --address localhost:$(TEMPORAL_PORT) --set time_scale=$(DEMO_TIME_SCALE) --wait
+	@echo
+	@echo "Temporal UI: http://localhost:$(UI_PORT)  (stop everything with: make down)"
 
-clean:
-	rm -rf $(BIN) $(RESULTS)
+clean: down
+	rm -rf $(BIN) $(RESULTS) $(STATE)

@@ -135,3 +135,31 @@ func FuzzParseMatrix(f *testing.F) {
 		}
 	})
 }
+
+func TestApplyOverrides(t *testing.T) {
+	data, err := ApplyOverrides([]byte(`name: seed
+time_scale: 1
+trace: {synth: {time_duration: 600}}
+cases:
+  - {name: planner, deployment: 1p1d}
+  - {name: base, deployment: 2p2d, planner: {mode: noop}}
+`), []string{"time_scale=20", "trace.synth.request_rate_max=30", "cases[1].planner.mode=sla", "cases[0].deployment={prefill: 2, decode: 1}", "backend.profile=h100-llama8b-2026"})
+	require.NoError(t, err)
+	m, err := ParseMatrix(data, "seed.yaml")
+	require.NoError(t, err)
+	require.Equal(t, 20.0, m.TimeScale)
+	require.Equal(t, 30.0, m.Trace.Synth.RequestRateMax)
+	require.Equal(t, PlannerSLA, m.Cases[1].Planner.Mode)
+	require.Equal(t, Deployment{2, 1}, m.Cases[0].Deployment)
+	require.Equal(t, "h100-llama8b-2026", m.Backend.Profile)
+	require.Equal(t, BackendSim, m.Backend.Kind, "a partial override keeps the defaults")
+
+	for _, bad := range []string{"time_scale", "cases[5].name=x", "name.x=1", "=3"} {
+		_, err := ApplyOverrides([]byte("name: n\ncases: [{name: a}]\n"), []string{bad})
+		require.Error(t, err, bad)
+	}
+	data, err = ApplyOverrides([]byte("name: n\n"), []string{"time_scale=-1"})
+	require.NoError(t, err)
+	_, err = ParseMatrix(data, "x.yaml")
+	require.ErrorContains(t, err, "time_scale: must be > 0", "overrides are validated like the file")
+}

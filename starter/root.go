@@ -84,6 +84,7 @@ the load and compares the results.`,
 			stopProfile()
 		}
 	}
-	root.AddCommand(newTraceCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand())
+	root.AddCommand(newTraceCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand(),
+		newSubmitCommand(), newListCommand(), newStatusCommand(), newWatchCommand(), newResultsCommand(), newCancelCommand(), newRerunCommand())
 	return root
 }

@@ -144,7 +144,7 @@ func (b *benchmark) attempt(res *BenchmarkResult) error {
 	b.stage(StageLoad)
 	lead := b.in.Lead
 	if lead <= 0 {
-		lead = 3 * time.Second
+		lead = time.Second
 	}
 	b.start = workflow.Now(ctx).Add(lead)
 	plannerFut := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
@@ -154,9 +154,9 @@ func (b *benchmark) attempt(res *BenchmarkResult) error {
 	}), PlannerWorkflowName, PlannerInput{Case: b.caseRef(), Deployment: dep, NodeQueue: b.node, Config: b.c.Planner, T0: b.start})
 	loadTimeout := b.loadWallTime() + 30*time.Minute
 	collectCtx, stopCollect := workflow.WithCancel(ctx)
-	collectFut := workflow.ExecuteActivity(nodeOptions(collectCtx, b.node, loadTimeout, 15*time.Second, 10), act.CollectMetrics,
+	collectFut := workflow.ExecuteActivity(nodeOptions(collectCtx, b.node, loadTimeout, 10*time.Second, 10), act.CollectMetrics,
 		activities.CollectInput{Case: b.caseRef(), Deployment: dep, T0: b.start, PullInterval: b.c.Planner.MetricPullingInterval.D()})
-	driveErr := workflow.ExecuteActivity(nodeOptions(ctx, b.node, loadTimeout, 20*time.Second, 10), act.DriveLoad,
+	driveErr := workflow.ExecuteActivity(nodeOptions(ctx, b.node, loadTimeout, 10*time.Second, 10), act.DriveLoad,
 		activities.DriveInput{Case: b.caseRef(), Deployment: dep, Trace: trace, T0: b.start, BlockSize: blockSize(b.c)}).Get(ctx, &res.Load)
 
 	b.stage(StageStopping)
@@ -185,7 +185,7 @@ func (b *benchmark) teardown() {
 	b.dep = nil
 	ctx, _ := workflow.NewDisconnectedContext(b.ctx)
 	b.stage(StageTeardown)
-	if err := workflow.ExecuteActivity(nodeOptions(ctx, dep.Node, time.Minute, 0, 5), act.Teardown, dep).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(nodeOptions(ctx, activities.NodeQueue(dep.Node), time.Minute, 0, 5), act.Teardown, dep).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("teardown failed", "error", err)
 	}
 }

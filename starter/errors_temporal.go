@@ -1,0 +1,6 @@
+package main
+
+import "go.temporal.io/api/serviceerror"
+
+// serviceErrorAlreadyStarted is the error of starting a running workflow.
+type serviceErrorAlreadyStarted = serviceerror.WorkflowExecutionAlreadyStarted

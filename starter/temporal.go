@@ -1,0 +1,31 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+
+	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
+
+	"plannerbench/workflows/connect"
+)
+
+// temporalFlags are the connection flags of the commands that talk to
+// Temporal (same names and environment variables as the temporal CLI).
+type temporalFlags struct {
+	conn connect.Options
+}
+
+func (t *temporalFlags) register(c *cobra.Command) {
+	t.conn.Register(c.Flags())
+}
+
+func (t *temporalFlags) dial(ctx context.Context) (client.Client, error) {
+	return connect.Dial(ctx, t.conn, slog.New(slog.DiscardHandler))
+}
+
+// uiLink is the web UI's page of a workflow.
+func (t *temporalFlags) uiLink(workflowID string) string {
+	return connect.UIURL(t.conn) + "/namespaces/" + url.PathEscape(t.conn.Namespace) + "/workflows/" + url.PathEscape(workflowID)
+}

@@ -1,0 +1,141 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"plannerbench/activities"
+	"plannerbench/internal/report"
+	"plannerbench/internal/results"
+	"plannerbench/schemas"
+	"plannerbench/workflows"
+	"plannerbench/workflows/connect"
+)
+
+// matrixInput parses a matrix and expands it.
+func matrixInput(t *testing.T, yaml string) workflows.MatrixInput {
+	m, err := schemas.ParseMatrix([]byte(yaml), "e2e.yaml")
+	require.NoError(t, err)
+	return workflows.MatrixInput{Name: m.Name, Hash: "e2e", Cases: m.Expand(), MaxParallel: m.MaxParallel}
+}
+
+func startMatrix(t *testing.T, c client.Client, in workflows.MatrixInput) client.WorkflowRun {
+	run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
+		ID: workflows.MatrixID(in.Name, in.Hash), TaskQueue: activities.SharedQueue,
+	}, workflows.MatrixWorkflowName, in)
+	require.NoError(t, err)
+	return run
+}
+
+// historyLength counts a workflow run's events.
+func historyLength(t *testing.T, c client.Client, id, runID string) int {
+	iter := c.GetWorkflowHistory(context.Background(), id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	n := 0
+	for iter.HasNext() {
+		_, err := iter.Next()
+		require.NoError(t, err)
+		n++
+	}
+	return n
+}
+
+// checkRequests asserts each trace index appears exactly once.
+func checkRequests(t *testing.T, caseDir string, rows int) map[string]int {
+	recs, err := results.ReadRequests(context.Background(), filepath.Join(caseDir, results.RequestsDir))
+	require.NoError(t, err, "every part is a valid Parquet file")
+	require.Len(t, recs, rows)
+	statuses := map[string]int{}
+	shown := 0
+	for i, r := range recs {
+		require.Equal(t, int64(i), r.Index, "index %d exactly once", i)
+		statuses[r.Status]++
+		if r.Status == schemas.StatusError && shown < 5 {
+			shown++
+			t.Logf("row %d: %s %s (HTTP %d, %d chunks, attempt %d)", r.Index, r.ErrorClass, r.Error, r.HTTPStatus, r.Chunks, r.Attempt)
+		}
+	}
+	return statuses
+}
+
+// TestSeedMatrixEndToEnd runs the seed's two cases (a 600 s trace) at time
+// scale 30 on a real server and checks every result file; it reports each
+// case's wall-time overhead and history length.
+func TestSeedMatrixEndToEnd(t *testing.T) {
+	address := os.Getenv("PLANNERBENCH_E2E_ADDRESS") // a server .ci/run started
+	var c client.Client
+	if address == "" {
+		srv := startDevServer(t)
+		address, c = srv.Address, srv.client(t)
+	} else {
+		temporalCLI(t)
+		var err error
+		c, err = connect.Dial(context.Background(), connect.Options{Address: address, Namespace: "default"}, nil)
+		require.NoError(t, err)
+		defer c.Close()
+	}
+	res := t.TempDir()
+	killSims(t, res)
+	startWorker(t, address, res)
+	in := matrixInput(t, `
+name: e2e-seed
+backend: {kind: sim, profile: h100-llama8b-2026}
+time_scale: 15
+trace:
+  synth: {time_duration: 600, request_rate_min: 5, request_rate_max: 20, request_rate_period: 150, isl1: 3000, osl1: 150, isl2: 3000, osl2: 150}
+cases:
+  - {name: planner, deployment: 1p1d, planner: {mode: load}}
+  - {name: 2p2d, deployment: 2p2d, planner: {mode: noop}}
+max_parallel: 2
+`)
+	run := startMatrix(t, c, in)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var out workflows.MatrixResult
+	require.NoError(t, run.Get(ctx, &out))
+	require.Zero(t, out.Failed, "%+v", out.Cases)
+	require.NotNil(t, out.Comparison)
+	data, err := os.ReadFile(out.Comparison.Comparison)
+	require.NoError(t, err)
+	var cmp report.Comparison
+	require.NoError(t, json.Unmarshal(data, &cmp))
+	require.Len(t, cmp.Sentences, 1)
+	t.Logf("comparison: %s", cmp.Sentences[0])
+
+	for _, oc := range out.Cases {
+		require.Equal(t, "completed", oc.Status, oc.Error)
+		dir := oc.Result.Dir
+		for _, f := range []string{results.SummaryFile, results.TimelineFile, "case.json", activities.SamplesFile} {
+			require.FileExists(t, filepath.Join(dir, f))
+		}
+		events, _ := filepath.Glob(filepath.Join(dir, results.TensorBoardDir, "events.out.tfevents.*"))
+		require.Len(t, events, 1)
+		statuses := checkRequests(t, dir, oc.Result.Rows)
+		require.Equal(t, oc.Result.Rows, statuses[schemas.StatusOK], "%v", statuses)
+
+		// Overhead and history size of the case.
+		id := workflows.CaseID(in.Name, oc.ID)
+		desc, err := c.DescribeWorkflowExecution(context.Background(), id, "")
+		require.NoError(t, err)
+		info := desc.GetWorkflowExecutionInfo()
+		wall := info.GetCloseTime().AsTime().Sub(info.GetStartTime().AsTime())
+		var sum results.Summary
+		data, err := os.ReadFile(filepath.Join(dir, results.SummaryFile))
+		require.NoError(t, err)
+		require.NoError(t, json.Unmarshal(data, &sum))
+		loadWall := time.Duration(sum.DurationS / 15 * float64(time.Second))
+		benchEvents := historyLength(t, c, id, "")
+		plannerEvents := historyLength(t, c, workflows.PlannerID(in.Name, oc.ID), "")
+		t.Logf("case %s: wall %.1fs, trace 600s/15 = 40s, load took %.1fs of wall time (requests until the last answer), overhead beyond 600/15: %.1fs, beyond the load: %.1fs; history: benchmark %d events, planner %d events",
+			oc.ID, wall.Seconds(), loadWall.Seconds(), wall.Seconds()-40, (wall - loadWall).Seconds(), benchEvents, plannerEvents)
+		require.Less(t, benchEvents, 2000)
+		require.Less(t, plannerEvents, 2000)
+	}
+}
