@@ -109,6 +109,8 @@ parquet-check:
 demo: up
 	$(BIN)/plannerbench submit examples/seed.yaml --address localhost:$(TEMPORAL_PORT) --set time_scale=$(DEMO_TIME_SCALE) --wait
 	@echo
+	$(BIN)/plannerbench report seed --results-dir $(RESULTS)
+	@echo
 	@echo "Temporal UI: http://localhost:$(UI_PORT)  (stop everything with: make down)"
 
 clean: down

@@ -2,10 +2,10 @@ package activities
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 
 	"plannerbench/internal/report"
-	"plannerbench/internal/results"
 )
 
 // CompareCases writes the matrix's comparison.json from its cases' results.
@@ -25,13 +25,8 @@ func (a *Activities) CompareCases(ctx context.Context, in CompareInput) (Compari
 		c.Status = o.Status
 		cases = append(cases, c)
 	}
-	cmp, err := report.Compare(in.Matrix, cases, in.Baseline)
-	if err != nil {
-		return ComparisonRef{}, asValidation(err)
+	if _, err := report.BuildFrom(ctx, dir, cases, in.Baseline); err != nil {
+		return ComparisonRef{}, fmt.Errorf("report of %s: %w", in.Matrix, err)
 	}
-	path := filepath.Join(dir, report.ComparisonFile)
-	if err := results.WriteJSON(path, cmp); err != nil {
-		return ComparisonRef{}, err
-	}
-	return ComparisonRef{Dir: dir, Comparison: path}, nil
+	return ComparisonRef{Dir: dir, Comparison: filepath.Join(dir, report.ComparisonFile), Report: filepath.Join(dir, report.ReportFile)}, nil
 }

@@ -85,6 +85,6 @@ the load and compares the results.`,
 		}
 	}
 	root.AddCommand(newTraceCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand(),
-		newSubmitCommand(), newListCommand(), newStatusCommand(), newWatchCommand(), newResultsCommand(), newCancelCommand(), newRerunCommand())
+		newSubmitCommand(), newListCommand(), newStatusCommand(), newWatchCommand(), newResultsCommand(), newCancelCommand(), newRerunCommand(), newReportCommand())
 	return root
 }

@@ -1,0 +1,71 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"plannerbench/deploy/sim"
+	"plannerbench/deploy/sim/replay"
+	"plannerbench/internal/report"
+	"plannerbench/internal/results"
+	"plannerbench/internal/synth"
+	"plannerbench/schemas"
+)
+
+// TestBuildFromReplayedCases replays two short cases, builds the report and
+// checks its files: charts that decode as PNG, and an HTML page whose every
+// image is embedded (no network fetch).
+func TestBuildFromReplayedCases(t *testing.T) {
+	dir := t.TempDir()
+	p := schemas.DefaultSynthParams()
+	p.TimeDuration, p.RequestRateMin, p.RequestRateMax, p.RequestRatePeriod = 120, 5, 20, 60
+	p.ISL1, p.OSL1, p.ISL2, p.OSL2 = 3000, 150, 3000, 150
+	p.MarkGiven("request-rate-min")
+	trace := filepath.Join(dir, "trace.jsonl")
+	_, err := synth.WriteFile(context.Background(), p, trace, synth.Options{})
+	require.NoError(t, err)
+	prof, err := sim.LoadProfile("h100-llama8b-2026")
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name string
+		dep  schemas.Deployment
+		mode string
+	}{{"planner", schemas.Deployment{Prefill: 1, Decode: 1}, schemas.PlannerLoad}, {"2p2d", schemas.Deployment{Prefill: 2, Decode: 2}, schemas.PlannerNoop}} {
+		pc := schemas.DefaultPlannerConfig()
+		pc.Mode = c.mode
+		caseDir := filepath.Join(dir, "m", c.name)
+		_, err := replay.Run(context.Background(), replay.Options{TracePath: trace, Profile: prof, Graph: sim.ForDeployment(c.dep), Planner: pc, OutDir: caseDir})
+		require.NoError(t, err)
+		spec := schemas.Case{ID: c.name, Matrix: "m", Name: c.name, Model: schemas.DefaultModel, Backend: schemas.Backend{Kind: "sim", Profile: prof.Name},
+			TimeScale: 1, Trace: schemas.TraceSpec{Synth: &p}, Deployment: c.dep, Planner: pc, Repeat: 1}
+		require.NoError(t, results.WriteJSON(filepath.Join(caseDir, "case.json"), spec))
+	}
+	cmp, err := report.Build(context.Background(), filepath.Join(dir, "m"), "")
+	require.NoError(t, err)
+	require.Equal(t, "2p2d", cmp.Baseline)
+	require.Len(t, cmp.Sentences, 1)
+	for _, name := range []string{"avg_latency", "gpu_usage", "timeline", "ttft_cdf", "latency_cdf"} {
+		data, err := os.ReadFile(filepath.Join(dir, "m", name+".png"))
+		require.NoError(t, err)
+		img, err := png.Decode(bytes.NewReader(data))
+		require.NoError(t, err, name)
+		require.Greater(t, img.Bounds().Dx(), 300)
+		require.FileExists(t, filepath.Join(dir, "m", name+".svg"))
+	}
+	html, err := os.ReadFile(filepath.Join(dir, "m", report.ReportFile))
+	require.NoError(t, err)
+	page := string(html)
+	require.Contains(t, page, cmp.Sentences[0])
+	require.Equal(t, 5, strings.Count(page, `src="data:image/png;base64,`))
+	require.NotRegexp(t, regexp.MustCompile(`(src|href)="https?:`), page, "self-contained: nothing fetched from the network")
+	require.Contains(t, page, `href="planner/requests/part-00000.parquet"`)
+	require.FileExists(t, filepath.Join(dir, "m", report.ComparisonFile))
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"plannerbench/internal/report"
+)
+
+func newReportCommand() *cobra.Command {
+	var (
+		baseline, resultsDir string
+		format               string
+	)
+	c := &cobra.Command{
+		Use:   "report MATRIX-ID|NAME|DIR",
+		Short: "Compare a matrix's cases: the seed's sentence, table, charts and report.html",
+		Long: `Compare a matrix's cases against a baseline (default: the case whose planner
+is noop) and write comparison.json, the charts (PNG and SVG) and a
+self-contained report.html into the matrix's results folder. The argument is
+that folder, or a matrix ID (matrix/<name>/<hash>) or name, looked up under
+--results-dir.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" && format != "html" {
+				return badInput(fmt.Errorf("--output must be table, json or html, got %q", format))
+			}
+			dir := matrixDir(args[0], resultsDir)
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return badInput(fmt.Errorf("no results folder for %s (looked for %s)", args[0], dir))
+			}
+			cmp, err := report.Build(cmd.Context(), dir, baseline)
+			if err != nil {
+				if strings.Contains(err.Error(), "baseline") || strings.Contains(err.Error(), "holds no case") {
+					return badInput(err)
+				}
+				return err
+			}
+			w := cmd.OutOrStdout()
+			switch format {
+			case "json":
+				return writeJSON(w, cmp)
+			case "html":
+				data, err := os.ReadFile(filepath.Join(dir, report.ReportFile))
+				if err != nil {
+					return err
+				}
+				_, err = w.Write(data)
+				return err
+			}
+			if err := report.WriteTable(w, cmp); err != nil {
+				return err
+			}
+			abs, _ := filepath.Abs(filepath.Join(dir, report.ReportFile))
+			fmt.Fprintf(w, "\nreport: %s\n", abs)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&baseline, "baseline", "", "case name to compare against (default: the noop case)")
+	c.Flags().StringVar(&resultsDir, "results-dir", envOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where matrices' results are ($PLANNERBENCH_RESULTS_DIR)")
+	c.Flags().StringVarP(&format, "output", "o", "table", "output: table, json or html")
+	return c
+}
+
+// matrixDir resolves a folder, a matrix ID or a matrix name.
+func matrixDir(arg, resultsDir string) string {
+	if st, err := os.Stat(arg); err == nil && st.IsDir() {
+		return arg
+	}
+	name := arg
+	if parts := strings.Split(arg, "/"); len(parts) == 3 && parts[0] == "matrix" {
+		name = parts[1]
+	}
+	return filepath.Join(resultsDir, name)
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
