@@ -20,7 +20,7 @@ SEARCH_ATTRIBUTES := --search-attribute BenchStage=Keyword --search-attribute Be
 # The demo replays the seed's 600 s trace this many times faster.
 DEMO_TIME_SCALE ?= 5
 
-.PHONY: all build test lint bench bench-sim bench-load parquet-check demo up down temporal clean
+.PHONY: all build test lint bench bench-sim bench-load parquet-check verify-report duckdb demo up down temporal clean
 
 all: build
 
@@ -97,11 +97,18 @@ bench-load: build
 # Reads a case's Parquet files with DuckDB (an independent reader, installed
 # from npm into .tools/): make parquet-check DIR=results/<matrix>/<case>
 DIR ?= results/bench-load/run
-parquet-check:
-	@command -v node >/dev/null || { echo "parquet-check needs Node.js (apt-get install nodejs npm)"; exit 1; }
+duckdb:
+	@command -v node >/dev/null || { echo "this needs Node.js (apt-get install nodejs npm)"; exit 1; }
 	@[ -d .tools/duckdb/node_modules/@duckdb/node-api ] || npm install --prefix .tools/duckdb --no-audit --no-fund @duckdb/node-api@1.5.6-r.1
+parquet-check: duckdb
 	@cp scripts/parquet-check.mjs .tools/duckdb/check.mjs
 	node .tools/duckdb/check.mjs '$(abspath $(DIR))/requests/*.parquet'
+
+# Recomputes a matrix report's numbers from its Parquet files with DuckDB:
+# make verify-report DIR=results/seed
+verify-report: duckdb
+	@cp scripts/verify-report.mjs .tools/duckdb/verify.mjs
+	node .tools/duckdb/verify.mjs '$(abspath $(DIR))'
 
 # The seed experiment end to end: dev server, UI and worker, then the seed
 # matrix (planner from 1p1d vs fixed 2p2d) at DEMO_TIME_SCALE, watched live,
