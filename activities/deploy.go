@@ -19,6 +19,7 @@ import (
 
 	"plannerbench/deploy/sim"
 	"plannerbench/deploy/sim/simcmd"
+	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
 
@@ -97,7 +98,7 @@ func (a *Activities) Deploy(ctx context.Context, in DeployInput) (DeploymentRef,
 	}
 	ref := DeploymentRef{Node: a.Node, URL: ready.URL, PID: ready.PID, StateFile: statePath, Model: in.Model,
 		TimeScale: in.TimeScale, GPUsPerEngine: graph.GPUsPerEngine, Profile: *prof}
-	if err := simcmd.WriteJSONFile(statePath, deploymentState{Ref: ref, Graph: graph}); err != nil {
+	if err := results.WriteJSON(statePath, deploymentState{Ref: ref, Graph: graph}); err != nil {
 		return DeploymentRef{}, err
 	}
 	return ref, nil
@@ -151,7 +152,7 @@ func (a *Activities) Teardown(ctx context.Context, ref DeploymentRef) error {
 	var st deploymentState
 	if json.Unmarshal(data, &st) == nil {
 		st.Stopped = true
-		return simcmd.WriteJSONFile(ref.StateFile, st)
+		return results.WriteJSON(ref.StateFile, st)
 	}
 	return nil
 }

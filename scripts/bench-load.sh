@@ -29,7 +29,7 @@ YML
 start_sim "$OUT" --config "$OUT/graph.yml" --time-scale 1
 rm -rf "$OUT/run"
 s0=$(cpu_seconds "$SIM_PID")
-/usr/bin/time -f '%U %S %M' -o "$OUT/time.txt" \
+env ${DRIVER_GOMAXPROCS:+GOMAXPROCS=$DRIVER_GOMAXPROCS} /usr/bin/time -f '%U %S %M' -o "$OUT/time.txt" \
   "$BIN" load --url "$SIM_URL" --trace "$OUT/trace.jsonl" --out "$OUT/run" >"$OUT/table.txt"
 s1=$(cpu_seconds "$SIM_PID")
 read -r user sys rss <"$OUT/time.txt"

@@ -11,7 +11,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"plannerbench/deploy/sim/simcmd"
 	"plannerbench/internal/loadgen"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -84,7 +83,7 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 			bar := newLoadProgress(cmd.ErrOrStderr())
 			res, runErr := loadgen.Run(cmd.Context(), cfg, tracePath, filepath.Join(outDir, results.RequestsDir), rp, func(p loadgen.Progress) {
 				state.Resume = p.Resume
-				_ = simcmd.WriteJSONFile(statePath, state)
+				_ = results.WriteJSON(statePath, state)
 				bar.update(p)
 			})
 			bar.finish()

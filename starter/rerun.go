@@ -48,10 +48,7 @@ func newRerunCommand() *cobra.Command {
 			if !wait {
 				return nil
 			}
-			if err := watchMatrix(cmd, cl, id); err != nil {
-				return err
-			}
-			return printResults(cmd, cl, id, "table")
+			return followAndReport(cmd, cl, id)
 		},
 	}
 	tf.register(c)

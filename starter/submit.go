@@ -62,10 +62,7 @@ only the cases without results.
 			if !wait {
 				return nil
 			}
-			if err := watchMatrix(cmd, cl, id); err != nil {
-				return err
-			}
-			return printResults(cmd, cl, id, "table")
+			return followAndReport(cmd, cl, id)
 		},
 	}
 	tf.register(c)

@@ -97,3 +97,11 @@ func renderBars(w io.Writer, st matrixStatus) int {
 	}
 	return len(st.Cases) + 1
 }
+
+// followAndReport watches a matrix to its end and prints its results.
+func followAndReport(cmd *cobra.Command, cl client.Client, id string) error {
+	if err := watchMatrix(cmd, cl, id); err != nil {
+		return err
+	}
+	return printResults(cmd, cl, id, "table")
+}

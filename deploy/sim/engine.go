@@ -280,11 +280,8 @@ func (e *Engine) transferDone(s *sequence) {
 
 // dropAborted frees an aborted sequence's KV on its decode worker.
 func (e *Engine) dropAborted(s *sequence) {
-	w := s.worker
-	w.kv.release(&s.lease)
-	w.admitted--
-	s.state = seqFinished
-	e.afterRelease(w)
+	s.worker.retire(s)
+	e.afterRelease(s.worker)
 }
 
 // afterRelease lets waiting sequences in, and stops a drained worker.
@@ -318,9 +315,7 @@ func (e *Engine) startStep(w *decodeWorker) {
 	kept := w.running[:0]
 	for _, s := range w.running {
 		if s.aborted {
-			w.kv.release(&s.lease)
-			w.admitted--
-			s.state = seqFinished
+			w.retire(s)
 			continue
 		}
 		s.state = seqRunning
@@ -366,17 +361,14 @@ func (e *Engine) endStep(w *decodeWorker) {
 	kept := w.running[:0]
 	for _, s := range w.running {
 		if s.aborted {
-			w.kv.release(&s.lease)
-			w.admitted--
-			s.state = seqFinished
+			w.retire(s)
 			continue
 		}
 		s.generated++
 		e.counters.TokensGenerated++
 		s.notifyToken(e.now)
 		if s.generated >= s.req.MaxTokens {
-			w.kv.release(&s.lease)
-			w.admitted--
+			w.retire(s)
 			e.counters.Finished++
 			s.notifyDone(e.now, FinishLength)
 			continue

@@ -55,6 +55,13 @@ func (w *decodeWorker) load() float64 {
 	return float64(w.kv.used+w.waiting.blocks) / float64(w.kv.total)
 }
 
+// retire frees a sequence's KV cache and slot on this worker.
+func (w *decodeWorker) retire(s *sequence) {
+	w.kv.release(&s.lease)
+	w.admitted--
+	s.state = seqFinished
+}
+
 func ceilDiv(a, b int) int { return (a + b - 1) / b }
 
 func removeSeq(list []*sequence, s *sequence) ([]*sequence, bool) {

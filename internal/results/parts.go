@@ -6,6 +6,7 @@ package results
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -82,22 +83,37 @@ func (w *PartWriter[T]) Flush() error {
 	return nil
 }
 
-// writeParquetFile writes rec to path through a synced temporary file.
+// writeParquetFile writes rec to path atomically.
 func writeParquetFile(path string, schema *arrow.Schema, rec arrow.RecordBatch) error {
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithMaxRowGroupLength(1<<30))
+	return WriteFileAtomic(path, func(w io.Writer) error {
+		fw, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.DefaultWriterProps())
+		if err != nil {
+			return err
+		}
+		err = fw.Write(rec)
+		if cerr := fw.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+}
+
+// WriteFileAtomic writes path through a temporary file in the same folder
+// that is synced, made world-readable and renamed into place, so readers
+// see the old file or the whole new one, never a part.
+func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name())
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithMaxRowGroupLength(1<<30))
-	// The Parquet writer closes its sink; syncingFile makes that close durable.
-	fw, err := pqarrow.NewFileWriter(schema, syncingFile{tmp}, props, pqarrow.DefaultWriterProps())
-	if err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+	defer os.Remove(tmp.Name()) // after a successful rename, nothing to remove
+	// writerOnly hides Close, so the writer cannot close the file first.
+	err = write(struct{ io.Writer }{tmp})
+	if err == nil {
+		err = tmp.Sync()
 	}
-	err = fw.Write(rec)
-	if cerr := fw.Close(); err == nil {
+	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
@@ -110,17 +126,6 @@ func writeParquetFile(path string, schema *arrow.Schema, rec arrow.RecordBatch) 
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
-}
-
-// syncingFile syncs a file to disk before closing it.
-type syncingFile struct{ *os.File }
-
-func (f syncingFile) Close() error {
-	if err := f.Sync(); err != nil {
-		f.File.Close()
-		return err
-	}
-	return f.File.Close()
 }
 
 // ListParts returns the finished parts in dir in order.

@@ -5,19 +5,18 @@ package simcmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"plannerbench/deploy/sim"
+	"plannerbench/internal/results"
 )
 
 // Ready is what `sim serve --ready-file` writes once it listens, so a
@@ -114,7 +113,7 @@ func Serve(ctx context.Context, ln net.Listener, eng *sim.Engine, timeScale floa
 	ready.URL = "http://" + ln.Addr().String()
 	ready.PID = os.Getpid()
 	if readyFile != "" {
-		if err := WriteJSONFile(readyFile, ready); err != nil {
+		if err := results.WriteJSON(readyFile, ready); err != nil {
 			return err
 		}
 	}
@@ -134,25 +133,4 @@ func Serve(ctx context.Context, ln net.Listener, eng *sim.Engine, timeScale floa
 	}
 	log.Info("stopped")
 	return err
-}
-
-// WriteJSONFile writes v to path atomically.
-func WriteJSONFile(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
 }
