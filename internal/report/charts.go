@@ -67,13 +67,17 @@ func Charts(cases []Case, series []Series) ([]Chart, error) {
 		p := plot.New()
 		p.Title.Text = b.title
 		p.Y.Label.Text = b.unit
-		bars, err := plotter.NewBarChart(b.v, vg.Points(40))
-		if err != nil {
-			return nil, fmt.Errorf("%s chart: %w", b.name, err)
+		p.Add(plotter.NewGrid())
+		for i, v := range b.v { // one bar a case, in the case's colour
+			bars, err := plotter.NewBarChart(plotter.Values{v}, vg.Points(40))
+			if err != nil {
+				return nil, fmt.Errorf("%s chart: %w", b.name, err)
+			}
+			bars.XMin = float64(i)
+			bars.Color = colorOf(i)
+			bars.LineStyle.Width = 0
+			p.Add(bars)
 		}
-		bars.Color = colorOf(0)
-		bars.LineStyle.Width = 0
-		p.Add(bars, plotter.NewGrid())
 		p.NominalX(names...)
 		labels, err := plotter.NewLabels(barLabels(b.v))
 		if err == nil {
