@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -316,4 +317,22 @@ func TestIDs(t *testing.T) {
 	require.Equal(t, "matrix/seed/abc", MatrixID("seed", "abc"))
 	require.Equal(t, "bench/seed/planner", CaseID("seed", "planner"))
 	require.Equal(t, "bench/seed/planner/planner", PlannerID("seed", "planner"))
+}
+
+// TestRedeploysWhenTheNodeIsLost: an activity no worker of the node picks
+// up (schedule-to-start timeout) moves the case to another node.
+func (s *workflowSuite) TestRedeploysWhenTheNodeIsLost() {
+	var attempts atomic.Int32
+	s.mockCase(func(context.Context, activities.DriveInput) (activities.DriveResult, error) {
+		if attempts.Add(1) == 1 {
+			return activities.DriveResult{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START, nil)
+		}
+		return activities.DriveResult{}, nil
+	})
+	s.env.OnActivity(act.Summarize, mock.Anything, mock.Anything).Return(activities.ResultRef{Dir: "/r"}, nil)
+	s.env.ExecuteWorkflow(BenchmarkWorkflow, BenchmarkInput{Case: testCase()})
+	s.NoError(s.env.GetWorkflowError())
+	s.Equal(2, s.called("NodeQueue"), "a node is picked again")
+	s.Equal(2, s.called("Deploy"))
+	s.Equal(2, s.called("Teardown"), "the lost node's deployment is torn down too")
 }
