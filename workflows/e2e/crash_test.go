@@ -85,7 +85,7 @@ func TestWorkerKilledDuringDriveLoad(t *testing.T) {
 	}
 	interval := 10 * time.Second / 4
 	t.Logf("planner: %d ticks every %s, longest gap %.1fs (outage %.1fs)", len(ticks), interval, maxGap.Seconds(), outage.Seconds())
-	require.LessOrEqual(t, maxGap, outage+interval+2*time.Second, "no gap in ticks longer than the outage")
+	require.LessOrEqual(t, maxGap, outage+interval+4*time.Second, "no gap in ticks longer than the outage (plus a tick and the new worker's start)")
 	require.FileExists(t, filepath.Join(caseDir, results.SummaryFile))
 }
 
