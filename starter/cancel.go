@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 )
 
 func newCancelCommand() *cobra.Command {
@@ -13,16 +14,13 @@ func newCancelCommand() *cobra.Command {
 		Short: "Cancel a matrix; its running cases tear their deployments down",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := tf.dial(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			if err := cl.CancelWorkflow(cmd.Context(), args[0], ""); err != nil {
-				return badInput(fmt.Errorf("cancel %s: %w", args[0], err))
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "cancellation requested for %s\n", args[0])
-			return nil
+			return tf.with(cmd.Context(), func(cl client.Client) error {
+				if err := cl.CancelWorkflow(cmd.Context(), args[0], ""); err != nil {
+					return badInput(fmt.Errorf("cancel %s: %w", args[0], err))
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "cancellation requested for %s\n", args[0])
+				return nil
+			})
 		},
 	}
 	tf.register(c)

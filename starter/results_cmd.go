@@ -30,12 +30,9 @@ func newResultsCommand() *cobra.Command {
 			if err := out.check(); err != nil {
 				return err
 			}
-			cl, err := tf.dial(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			return printResults(cmd, cl, args[0], out.value)
+			return tf.with(cmd.Context(), func(cl client.Client) error {
+				return printResults(cmd, cl, args[0], out.value)
+			})
 		},
 	}
 	tf.register(c)

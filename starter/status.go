@@ -35,19 +35,16 @@ func newStatusCommand() *cobra.Command {
 			if err := out.check(); err != nil {
 				return err
 			}
-			cl, err := tf.dial(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			st, err := getStatus(cmd.Context(), cl, args[0])
-			if err != nil {
-				return err
-			}
-			if out.json() {
-				return writeJSON(cmd.OutOrStdout(), st)
-			}
-			return printStatus(cmd.OutOrStdout(), st)
+			return tf.with(cmd.Context(), func(cl client.Client) error {
+				st, err := getStatus(cmd.Context(), cl, args[0])
+				if err != nil {
+					return err
+				}
+				if out.json() {
+					return writeJSON(cmd.OutOrStdout(), st)
+				}
+				return printStatus(cmd.OutOrStdout(), st)
+			})
 		},
 	}
 	tf.register(c)

@@ -25,6 +25,16 @@ func (t *temporalFlags) dial(ctx context.Context) (client.Client, error) {
 	return connect.Dial(ctx, t.conn, slog.New(slog.DiscardHandler))
 }
 
+// with dials Temporal, runs fn with the client and closes it.
+func (t *temporalFlags) with(ctx context.Context, fn func(client.Client) error) error {
+	cl, err := t.dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	return fn(cl)
+}
+
 // uiLink is the web UI's page of a workflow.
 func (t *temporalFlags) uiLink(workflowID string) string {
 	return connect.UIURL(t.conn) + "/namespaces/" + url.PathEscape(t.conn.Namespace) + "/workflows/" + url.PathEscape(workflowID)

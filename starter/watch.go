@@ -19,12 +19,9 @@ func newWatchCommand() *cobra.Command {
 		Short: "Follow a matrix live: a progress bar a case, until it ends",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := tf.dial(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			return watchMatrix(cmd, cl, args[0])
+			return tf.with(cmd.Context(), func(cl client.Client) error {
+				return watchMatrix(cmd, cl, args[0])
+			})
 		},
 	}
 	tf.register(c)
