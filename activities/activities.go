@@ -1,3 +1,8 @@
+// Package activities holds the Temporal activities of a benchmark: thin
+// adapters over the domain packages (synthesis, the deployment backends,
+// the load driver, results) that add heartbeats, checkpoints and error
+// classification. Their names and payloads are in activities/payload. Data
+// stays on disk; activities exchange references.
 package activities
 
 import (
@@ -9,62 +14,81 @@ import (
 	"path/filepath"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/worker"
 
+	"plannerbench/activities/payload"
+	"plannerbench/deploy"
 	"plannerbench/internal/results"
 )
 
 // Activities are the benchmark's activities, as methods on their
-// dependencies (register the struct with a worker).
+// dependencies (register the struct with Register).
 type Activities struct {
 	// ResultsDir holds every matrix's files.
 	ResultsDir string
 	// Node is this worker's stable node name.
 	Node string
-	// Executable is the binary to re-execute as `EXE sim serve …`.
-	Executable string
+	// Backends are the deployment backends this worker offers.
+	Backends deploy.Registry
+	// Env is what the backends may use (the executable, an HTTP client).
+	Env deploy.Env
 	// Client signals progress to workflows; nil disables the signals.
 	Client client.Client
-	// HTTP reaches deployments' endpoints.
-	HTTP *http.Client
 }
 
 // New returns activities with their defaults.
-func New(resultsDir, node, executable string, c client.Client) *Activities {
-	return &Activities{ResultsDir: resultsDir, Node: node, Executable: executable, Client: c,
-		HTTP: &http.Client{Timeout: 10 * time.Second}}
+func New(resultsDir, node string, backends deploy.Registry, executable string, c client.Client) *Activities {
+	return &Activities{ResultsDir: resultsDir, Node: node, Backends: backends, Client: c,
+		Env: deploy.Env{Executable: executable, HTTP: &http.Client{Timeout: 10 * time.Second}}}
+}
+
+// Register adds the activities to a worker (every worker registers all of
+// them; the task queue decides where each runs).
+func Register(w worker.Registry, a *Activities) {
+	w.RegisterActivityWithOptions(a, activity.RegisterOptions{})
 }
 
 // NodeQueue returns the task queue of the node running the activity, so a
 // workflow can bind a case's stateful activities to it.
 func (a *Activities) NodeQueue(ctx context.Context) (string, error) {
-	return NodeQueue(a.Node), nil
+	return payload.NodeQueue(a.Node), nil
 }
 
 // FindCompleted returns the cases that already have a summary, by ID, so a
 // resubmitted matrix reruns only the others.
-func (a *Activities) FindCompleted(ctx context.Context, in FindCompletedInput) (map[string]ResultRef, error) {
-	done := map[string]ResultRef{}
+func (a *Activities) FindCompleted(ctx context.Context, in payload.FindCompletedInput) (map[string]payload.ResultRef, error) {
+	done := map[string]payload.ResultRef{}
 	for _, c := range in.Cases {
-		dir := CaseDir(a.ResultsDir, in.Matrix, c)
+		dir := payload.CaseDir(a.ResultsDir, in.Matrix, c)
 		if _, err := os.Stat(filepath.Join(dir, results.SummaryFile)); err == nil {
-			done[c] = ResultRef{Dir: dir}
+			done[c] = payload.ResultRef{Dir: dir}
 		}
 	}
 	return done, nil
 }
 
 // caseDir resolves a case folder (given absolute, or under ResultsDir).
-func (a *Activities) caseDir(c CaseRef) string {
+func (a *Activities) caseDir(c payload.CaseRef) string {
 	if c.Dir != "" {
 		return c.Dir
 	}
-	return CaseDir(a.ResultsDir, c.Matrix, c.Case)
+	return payload.CaseDir(a.ResultsDir, c.Matrix, c.Case)
+}
+
+// deployer returns the backend of a deployment or a non-retryable error.
+func (a *Activities) deployer(kind string) (deploy.Deployer, error) {
+	d, err := a.Backends.Get(kind, a.Env)
+	if err != nil {
+		return nil, temporal.NewNonRetryableApplicationError(err.Error(), payload.ErrUnsupported, err)
+	}
+	return d, nil
 }
 
 func validationError(format string, args ...any) error {
-	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), ErrValidation, nil)
+	return temporal.NewNonRetryableApplicationError(fmt.Sprintf(format, args...), payload.ErrValidation, nil)
 }
 
 // asValidation marks err non-retryable when it is a user-input problem.
@@ -73,5 +97,25 @@ func asValidation(err error) error {
 	if errors.As(err, &appErr) {
 		return err
 	}
-	return temporal.NewNonRetryableApplicationError(err.Error(), ErrValidation, err)
+	return temporal.NewNonRetryableApplicationError(err.Error(), payload.ErrValidation, err)
+}
+
+// classify turns a backend's error into the activity's: invalid specs and
+// refusals are not retried; anything else is.
+func classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, deploy.ErrInvalid):
+		return asValidation(err)
+	case errors.Is(err, deploy.ErrRefused), errors.Is(err, deploy.ErrNotScalable):
+		return temporal.NewNonRetryableApplicationError(err.Error(), payload.ErrScaleRefused, err)
+	}
+	return err
+}
+
+// spec is what a case asks of its backend.
+func (a *Activities) spec(in payload.DeployInput) deploy.Spec {
+	return deploy.Spec{Dir: a.caseDir(in.Case), Node: a.Node, Model: in.Model, Backend: in.Backend,
+		Deployment: in.Deployment, TimeScale: in.TimeScale, GPUsPerEngine: in.GPUsPerEngine}
 }

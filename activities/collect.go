@@ -6,26 +6,24 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 
-	"plannerbench/internal/planner"
+	"plannerbench/activities/payload"
 	"plannerbench/internal/precise"
+	"plannerbench/schemas"
 )
-
-func adminToken() string { return os.Getenv("PLANNERBENCH_ADMIN_TOKEN") }
 
 // CollectMetrics scrapes the deployment's /metrics every pull interval
 // (trace time) from the case's start, appending each sample to
 // samples.jsonl, and heartbeats. It runs until the workflow cancels it;
 // a retry after a crash appends after what was written.
-func (a *Activities) CollectMetrics(ctx context.Context, in CollectInput) (int, error) {
+func (a *Activities) CollectMetrics(ctx context.Context, in payload.CollectInput) (int, error) {
 	dir := a.caseDir(in.Case)
-	f, err := os.OpenFile(filepath.Join(dir, SamplesFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, payload.SamplesFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return 0, err
 	}
@@ -39,7 +37,7 @@ func (a *Activities) CollectMetrics(ctx context.Context, in CollectInput) (int, 
 		every = time.Second
 	}
 	// Continue the grid from where an earlier attempt stopped.
-	tick := lastSampleTick(filepath.Join(dir, SamplesFile), in.PullInterval) + 1
+	tick := lastSampleTick(filepath.Join(dir, payload.SamplesFile), in.PullInterval) + 1
 	if now := time.Since(in.T0); now > 0 {
 		tick = max(tick, int64(now/every)+1)
 	}
@@ -69,20 +67,13 @@ func (a *Activities) CollectMetrics(ctx context.Context, in CollectInput) (int, 
 	}
 }
 
-func (a *Activities) scrape(ctx context.Context, ref DeploymentRef) (planner.Sample, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ref.URL+"/metrics", nil)
+// scrape takes one sample through the deployment's backend.
+func (a *Activities) scrape(ctx context.Context, ref schemas.DeploymentRef) (schemas.Sample, error) {
+	d, err := a.deployer(ref.Backend)
 	if err != nil {
-		return planner.Sample{}, err
+		return schemas.Sample{}, err
 	}
-	resp, err := a.HTTP.Do(req)
-	if err != nil {
-		return planner.Sample{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return planner.Sample{}, fmt.Errorf("GET %s/metrics: HTTP %d", ref.URL, resp.StatusCode)
-	}
-	return planner.ParseMetrics(resp.Body, ref.GPUsPerEngine)
+	return d.Observe(ctx, ref)
 }
 
 // lastSampleTick returns the tick of the last sample in path, or 0.
@@ -94,9 +85,16 @@ func lastSampleTick(path string, interval time.Duration) int64 {
 	return int64(samples[len(samples)-1].At / interval)
 }
 
-// readSamples reads samples.jsonl; a torn last line (a crash mid-write) is
-// ignored.
-func readSamples(path string) ([]planner.Sample, error) {
+// readSamples reads samples.jsonl.
+func readSamples(path string) ([]schemas.Sample, error) { return readJSONL[schemas.Sample](path) }
+
+// ReadDecisions reads decisions.jsonl.
+func ReadDecisions(path string) ([]schemas.Decision, error) { return readJSONL[schemas.Decision](path) }
+
+// readJSONL reads one T a line from path (none when it does not exist). A
+// line that does not parse, such as one torn by a crash mid-write, is
+// skipped: these files are appended to while a case runs.
+func readJSONL[T any](path string) ([]T, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if os.IsNotExist(err) {
@@ -104,33 +102,36 @@ func readSamples(path string) ([]planner.Sample, error) {
 		}
 		return nil, err
 	}
-	var out []planner.Sample
+	var out []T
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
 	for sc.Scan() {
-		var s planner.Sample
-		if json.Unmarshal(sc.Bytes(), &s) == nil {
-			out = append(out, s)
+		var v T
+		if json.Unmarshal(sc.Bytes(), &v) == nil {
+			out = append(out, v)
 		}
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("read %s: %w", path, err)
+	}
+	return out, nil
 }
 
 // Observe returns the samples of (From, To] for a planner tick, and
 // records the previous tick's decision in decisions.jsonl (once, by
 // interval number).
-func (a *Activities) Observe(ctx context.Context, in ObserveInput) ([]planner.Sample, error) {
+func (a *Activities) Observe(ctx context.Context, in payload.ObserveInput) ([]schemas.Sample, error) {
 	dir := a.caseDir(in.Case)
 	if in.Decision != nil {
-		if err := appendDecision(filepath.Join(dir, DecisionsFile), *in.Decision); err != nil {
+		if err := appendDecision(filepath.Join(dir, payload.DecisionsFile), *in.Decision); err != nil {
 			return nil, err
 		}
 	}
-	all, err := readSamples(filepath.Join(dir, SamplesFile))
+	all, err := readSamples(filepath.Join(dir, payload.SamplesFile))
 	if err != nil {
 		return nil, err
 	}
-	var out []planner.Sample
+	var out []schemas.Sample
 	for _, s := range all {
 		if s.At > in.From && s.At <= in.To {
 			out = append(out, s)
@@ -139,7 +140,7 @@ func (a *Activities) Observe(ctx context.Context, in ObserveInput) ([]planner.Sa
 	return out, nil
 }
 
-func appendDecision(path string, d planner.Decision) error {
+func appendDecision(path string, d schemas.Decision) error {
 	existing, _ := ReadDecisions(path)
 	for _, e := range existing {
 		if e.Interval == d.Interval {
@@ -154,25 +155,4 @@ func appendDecision(path string, d planner.Decision) error {
 	line, _ := json.Marshal(d)
 	_, err = f.Write(append(line, '\n'))
 	return err
-}
-
-// ReadDecisions reads decisions.jsonl.
-func ReadDecisions(path string) ([]planner.Decision, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	var out []planner.Decision
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	for sc.Scan() {
-		var d planner.Decision
-		if json.Unmarshal(sc.Bytes(), &d) == nil {
-			out = append(out, d)
-		}
-	}
-	return out, sc.Err()
 }

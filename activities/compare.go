@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"plannerbench/activities/payload"
 	"plannerbench/internal/report"
 )
 
 // CompareCases writes the matrix's comparison.json from its cases' results.
-func (a *Activities) CompareCases(ctx context.Context, in CompareInput) (ComparisonRef, error) {
+func (a *Activities) CompareCases(ctx context.Context, in payload.CompareInput) (payload.ComparisonRef, error) {
 	dir := filepath.Join(a.ResultsDir, in.Matrix)
 	var cases []report.Case
 	for _, o := range in.Cases {
@@ -26,7 +27,7 @@ func (a *Activities) CompareCases(ctx context.Context, in CompareInput) (Compari
 		cases = append(cases, c)
 	}
 	if _, err := report.BuildFrom(ctx, dir, cases, in.Baseline); err != nil {
-		return ComparisonRef{}, fmt.Errorf("report of %s: %w", in.Matrix, err)
+		return payload.ComparisonRef{}, fmt.Errorf("report of %s: %w", in.Matrix, err)
 	}
-	return ComparisonRef{Dir: dir, Comparison: filepath.Join(dir, report.ComparisonFile), Report: filepath.Join(dir, report.ReportFile)}, nil
+	return payload.ComparisonRef{Dir: dir, Comparison: filepath.Join(dir, report.ComparisonFile), Report: filepath.Join(dir, report.ReportFile)}, nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"plannerbench/activities/payload"
 	"plannerbench/internal/loadgen"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -21,7 +22,7 @@ const progressEvery = 10 * time.Second
 // its resume point every second; a retry (after a worker crash, say)
 // continues the same schedule from the last heartbeat: requests lost in
 // flight are recorded as interrupted, those whose time passed as skipped.
-func (a *Activities) DriveLoad(ctx context.Context, in DriveInput) (DriveResult, error) {
+func (a *Activities) DriveLoad(ctx context.Context, in payload.DriveInput) (payload.DriveResult, error) {
 	info := activity.GetInfo(ctx)
 	resume := loadgen.ResumePoint{T0: in.T0}
 	if activity.HasHeartbeatDetails(ctx) {
@@ -42,7 +43,8 @@ func (a *Activities) DriveLoad(ctx context.Context, in DriveInput) (DriveResult,
 			a.signalProgress(ctx, in, p)
 		}
 	})
-	out := DriveResult{Progress: res.Progress, LatenessP50MS: res.Lateness.P50, LatenessMaxMS: res.Lateness.Max}
+	out := payload.DriveResult{Total: res.Total, Sent: res.Sent, Done: res.Done, Errors: res.Errors, Skipped: res.Skipped,
+		Interrupted: res.Interrupted, Reanchors: res.Reanchors, LatenessP50MS: res.Lateness.P50, LatenessP99MS: res.Lateness.P99, LatenessMaxMS: res.Lateness.Max}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return out, err
@@ -56,18 +58,18 @@ func (a *Activities) DriveLoad(ctx context.Context, in DriveInput) (DriveResult,
 	return out, nil
 }
 
-func (a *Activities) signalProgress(ctx context.Context, in DriveInput, p loadgen.Progress) {
+func (a *Activities) signalProgress(ctx context.Context, in payload.DriveInput, p loadgen.Progress) {
 	if a.Client == nil {
 		return
 	}
 	info := activity.GetInfo(ctx)
-	prog := Progress{Sent: p.Sent, Done: p.Done, Errors: p.Errors, Total: p.Total, LatenessP99MS: p.LatenessP99MS}
+	prog := payload.Progress{Sent: p.Sent, Done: p.Done, Errors: p.Errors, Total: p.Total, LatenessP99MS: p.LatenessP99MS}
 	if s, err := a.scrape(ctx, in.Deployment); err == nil {
-		prog.Workers = workersOf(s)
+		prog.Workers = schemas.WorkersOf(s)
 	}
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := a.Client.SignalWorkflow(sctx, info.WorkflowExecution.ID, "", ProgressSignal, prog); err != nil {
+	if err := a.Client.SignalWorkflow(sctx, info.WorkflowExecution.ID, "", payload.ProgressSignal, prog); err != nil {
 		activity.GetLogger(ctx).Warn("progress signal failed", "error", err)
 	}
 }

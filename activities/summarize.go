@@ -5,40 +5,31 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"plannerbench/activities/payload"
 	"plannerbench/internal/results"
 )
 
 // Summarize turns a case's raw files (request parts, samples.jsonl,
 // decisions.jsonl) into its results: summary.json, timeline.parquet,
 // tensorboard/ and case.json.
-func (a *Activities) Summarize(ctx context.Context, in SummarizeInput) (ResultRef, error) {
+func (a *Activities) Summarize(ctx context.Context, in payload.SummarizeInput) (payload.ResultRef, error) {
 	dir := a.caseDir(in.Case)
 	recs, err := results.ReadRequests(ctx, filepath.Join(dir, results.RequestsDir))
 	if err != nil {
-		return ResultRef{}, fmt.Errorf("summarize %s: %w", dir, err)
+		return payload.ResultRef{}, fmt.Errorf("summarize %s: %w", dir, err)
 	}
-	samples, err := readSamples(filepath.Join(dir, SamplesFile))
+	samples, err := readSamples(filepath.Join(dir, payload.SamplesFile))
 	if err != nil {
-		return ResultRef{}, err
+		return payload.ResultRef{}, err
 	}
-	decisions, err := ReadDecisions(filepath.Join(dir, DecisionsFile))
+	decisions, err := ReadDecisions(filepath.Join(dir, payload.DecisionsFile))
 	if err != nil {
-		return ResultRef{}, err
+		return payload.ResultRef{}, err
 	}
-	rows := results.TimelineFromSamples(samples, decisions)
-	sum := results.Summarize(recs, in.TimeScale, results.SLOFrom(in.Spec.SLO))
-	results.AddGPUs(&sum, samples, in.Spec.Planner.MetricPullingInterval.D().Seconds())
-	if err := results.WriteTimeline(results.TimelinePath(dir), rows); err != nil {
-		return ResultRef{}, err
+	sum, rows := results.BuildCase(recs, samples, decisions, in.TimeScale, results.SLOFrom(in.Spec.SLO), in.Spec.Planner.MetricPullingInterval.D())
+	spec := in.Spec
+	if err := results.WriteCase(dir, results.CaseFiles{Spec: &spec, Summary: sum, Timeline: rows, T0: in.T0}); err != nil {
+		return payload.ResultRef{}, err
 	}
-	if _, err := results.WriteTensorBoard(filepath.Join(dir, results.TensorBoardDir), in.T0, rows); err != nil {
-		return ResultRef{}, err
-	}
-	if err := results.WriteJSON(filepath.Join(dir, "case.json"), in.Spec); err != nil {
-		return ResultRef{}, err
-	}
-	if err := results.WriteSummary(dir, sum); err != nil {
-		return ResultRef{}, err
-	}
-	return ResultRef{Dir: dir, Rows: len(recs)}, nil
+	return payload.ResultRef{Dir: dir, Rows: len(recs)}, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"plannerbench/activities/payload"
 	"plannerbench/internal/synth"
 	"plannerbench/schemas"
 )
@@ -25,7 +26,7 @@ type traceMeta struct {
 // checked reference; for a recipe, a file under <matrix>/traces/ named as
 // the reference generator names it (seed appended), reused when the same
 // parameters already produced it and its hash still matches.
-func (a *Activities) SynthesizeTrace(ctx context.Context, in SynthesizeInput) (schemas.TraceRef, error) {
+func (a *Activities) SynthesizeTrace(ctx context.Context, in payload.SynthesizeInput) (schemas.TraceRef, error) {
 	if in.Trace.Path != "" {
 		return a.checkTrace(in.Trace.Path)
 	}

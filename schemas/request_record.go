@@ -3,8 +3,6 @@ package schemas
 import (
 	"math"
 	"time"
-
-	"github.com/apache/arrow-go/v18/arrow"
 )
 
 // Request statuses.
@@ -62,27 +60,20 @@ func NewRequestRecord(index int64, rec *TraceRecord) RequestRecord {
 	}
 }
 
-// RequestArrowSchema is the Arrow (and Parquet) schema of request records.
-// Timestamps are microseconds UTC; nullable columns hold the missing values.
-var RequestArrowSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "index", Type: arrow.PrimitiveTypes.Int64},
-	{Name: "scheduled_at", Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
-	{Name: "sent_at", Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
-	{Name: "first_token_at", Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
-	{Name: "end_at", Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
-	{Name: "lateness_ms", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	{Name: "input_length", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "output_length", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "prompt_tokens", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-	{Name: "completion_tokens", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-	{Name: "chunks", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "ttft_ms", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	{Name: "itl_ms", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	{Name: "latency_ms", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-	{Name: "status", Type: arrow.BinaryTypes.String},
-	{Name: "finish_reason", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "http_status", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-	{Name: "error_class", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "error", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "attempt", Type: arrow.PrimitiveTypes.Int32},
-}, nil)
+// SetTimings fills the record's instants and its TTFT, latency and ITL from
+// a finished stream, with AIPerf's definitions: TTFT is the first content
+// minus the send, latency the end minus the send, ITL (latency - TTFT) /
+// (output tokens - 1). Wall durations are multiplied by timeScale into trace
+// time. A zero first means no content arrived: TTFT and ITL stay missing.
+func (r *RequestRecord) SetTimings(sent, first, end time.Time, outputTokens int, timeScale float64) {
+	r.SentAt, r.FirstTokenAt, r.EndAt = sent, first, end
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) * timeScale }
+	r.LatencyMS = ms(end.Sub(sent))
+	if first.IsZero() {
+		return
+	}
+	r.TTFTMS = ms(first.Sub(sent))
+	if outputTokens > 1 {
+		r.ITLMS = (r.LatencyMS - r.TTFTMS) / float64(outputTokens-1)
+	}
+}

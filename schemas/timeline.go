@@ -1,7 +1,5 @@
 package schemas
 
-import "github.com/apache/arrow-go/v18/arrow"
-
 // TimelineRow is one metric sample of a case (every metric pulling
 // interval, 1 s by default): the seed's six metrics, the workers by state,
 // and, on rows where the planner decided, its decision.
@@ -29,23 +27,3 @@ type TimelineRow struct {
 	// Inputs is the decision's inputs as JSON.
 	Inputs string `json:"inputs,omitempty"`
 }
-
-// TimelineArrowSchema is the Arrow (and Parquet) schema of timeline rows.
-var TimelineArrowSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "t_s", Type: arrow.PrimitiveTypes.Float64},
-	{Name: "average_kv_load", Type: arrow.PrimitiveTypes.Float64},
-	{Name: "prefill_queue_size", Type: arrow.PrimitiveTypes.Float64},
-	{Name: "total_queued_requests", Type: arrow.PrimitiveTypes.Float64},
-	{Name: "num_prefill_workers", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "num_decode_workers", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "num_gpu", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "gpus_held", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "prefill_starting", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "decode_starting", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "prefill_draining", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "decode_draining", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "delta_prefill", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-	{Name: "delta_decode", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
-	{Name: "reason", Type: arrow.BinaryTypes.String, Nullable: true},
-	{Name: "inputs", Type: arrow.BinaryTypes.String, Nullable: true},
-}, nil)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"plannerbench/internal/atomicfile"
 	"plannerbench/internal/loadgen"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -83,7 +84,7 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 			bar := newLoadProgress(cmd.ErrOrStderr())
 			res, runErr := loadgen.Run(cmd.Context(), cfg, tracePath, filepath.Join(outDir, results.RequestsDir), rp, func(p loadgen.Progress) {
 				state.Resume = p.Resume
-				_ = results.WriteJSON(statePath, state)
+				_ = atomicfile.WriteJSON(statePath, state)
 				bar.update(p)
 			})
 			bar.finish()
@@ -96,7 +97,7 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 			}
 			sum := results.Summarize(recs, cfg.TimeScale, target)
 			sum.Reanchors = int(res.Reanchors)
-			if err := results.WriteSummary(outDir, sum); err != nil {
+			if err := results.WriteCase(outDir, results.CaseFiles{Summary: sum}); err != nil {
 				return err
 			}
 			if out.json() {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"plannerbench/deploy/sim/simcmd"
+	"plannerbench/deploy/sim"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -53,7 +53,7 @@ func startSim(t *testing.T, args ...string) string {
 	cmd := exec.Command(binary(t), append([]string{"sim", "serve", "--port", "0", "--ready-file", ready}, args...)...)
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	var r simcmd.Ready
+	var r sim.Ready
 	require.Eventually(t, func() bool {
 		data, err := os.ReadFile(ready)
 		return err == nil && json.Unmarshal(data, &r) == nil

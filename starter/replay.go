@@ -19,7 +19,7 @@ import (
 
 func newReplayCommand() *cobra.Command {
 	var (
-		tracePath, deployment, mode, profile, plannerConfig, graphConfig, outDir, slo string
+		tracePath, deployment, mode, profile, plannerConfig, graphConfig, outDir, slo, name string
 		out                                                                           outputFormat
 	)
 	c := &cobra.Command{
@@ -27,8 +27,13 @@ func newReplayCommand() *cobra.Command {
 		Short: "Evaluate a planner on a trace in virtual time (no sockets, well under a second for the seed)",
 		Long: `Run the simulated graph and a planner on a whole trace in virtual time and
 report what a real run would: AIPerf-style request metrics, time-averaged
-num_gpu, and with --out the same summary.json, timeline.parquet,
-tensorboard/ and requests/*.parquet files.
+num_gpu, and with --out a case folder as a live case writes it (case.json,
+summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
+'plannerbench report' compares replayed cases:
+
+  plannerbench replay --trace seed.jsonl --deployment 1p1d --planner load --out cmp/planner
+  plannerbench replay --trace seed.jsonl --deployment 2p2d --planner noop --out cmp/2p2d
+  plannerbench report cmp
 
   plannerbench replay --trace seed.jsonl --deployment 1p1d --planner load
   plannerbench replay --trace seed.jsonl --deployment 2p2d --planner noop -o json`,
@@ -65,8 +70,15 @@ tensorboard/ and requests/*.parquet files.
 			if err != nil {
 				return badInput(err)
 			}
+			if name == "" {
+				name = dep.String() + "-" + pc.Mode
+			}
+			spec := &schemas.Case{ID: name, Matrix: "replay", Name: name, Model: graph.Model,
+				Backend: schemas.Backend{Kind: schemas.BackendSim, Profile: profile}, TimeScale: 1,
+				Trace: schemas.TraceSpec{Path: tracePath}, Deployment: dep, Planner: pc, Repeat: 1,
+				SLO: schemas.SLO{TTFT: schemas.Duration(target.TTFTMS * float64(time.Millisecond)), ITL: schemas.Duration(target.ITLMS * float64(time.Millisecond))}}
 			start := time.Now()
-			res, err := replay.Run(cmd.Context(), replay.Options{TracePath: tracePath, Profile: prof, Graph: graph, Planner: pc, SLO: target, OutDir: outDir})
+			res, err := replay.Run(cmd.Context(), replay.Options{TracePath: tracePath, Profile: prof, Graph: graph, Planner: pc, SLO: target, OutDir: outDir, Case: spec})
 			if err != nil {
 				var le *schemas.LineError
 				if errors.As(err, &le) || os.IsNotExist(errors.Unwrap(err)) {
@@ -97,7 +109,8 @@ tensorboard/ and requests/*.parquet files.
 	f.StringVar(&profile, "profile", schemas.DefaultProfile, "simulator profile: a shipped name or a YAML file")
 	f.StringVar(&plannerConfig, "planner-config", "", "YAML file of planner settings (the fields of a matrix case's planner section)")
 	f.StringVar(&graphConfig, "config", "", "graph configuration (engine settings; worker counts come from --deployment)")
-	f.StringVar(&outDir, "out", "", "write summary.json, timeline.parquet, tensorboard/ and requests/ here")
+	f.StringVar(&outDir, "out", "", "write the case's folder here (case.json, summary.json, timeline.parquet, tensorboard/, requests/), as a live case writes it")
+	f.StringVar(&name, "name", "", "the case's name in case.json and in reports (default <deployment>-<planner>)")
 	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets")
 	out.register(f)
 	return c

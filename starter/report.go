@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"plannerbench/internal/cliutil"
 	"plannerbench/internal/report"
 )
 
@@ -61,7 +62,7 @@ that folder, or a matrix ID (matrix/<name>/<hash>) or name, looked up under
 		},
 	}
 	c.Flags().StringVar(&baseline, "baseline", "", "case name to compare against (default: the noop case)")
-	c.Flags().StringVar(&resultsDir, "results-dir", envOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where matrices' results are ($PLANNERBENCH_RESULTS_DIR)")
+	c.Flags().StringVar(&resultsDir, "results-dir", cliutil.EnvOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where matrices' results are ($PLANNERBENCH_RESULTS_DIR)")
 	c.Flags().StringVarP(&format, "output", "o", "table", "output: table, json or html")
 	return c
 }
@@ -76,11 +77,4 @@ func matrixDir(arg, resultsDir string) string {
 		name = parts[1]
 	}
 	return filepath.Join(resultsDir, name)
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

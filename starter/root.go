@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"plannerbench/deploy/sim/simcmd"
+	"plannerbench/internal/cliutil"
 )
 
 // Exit codes shared by every command.
@@ -20,14 +20,8 @@ const (
 	exitBadInput = 2 // the user's flags or files are wrong
 )
 
-// inputError marks an error caused by the user's flags or files (exit 2).
-type inputError struct{ err error }
-
-func (e inputError) Error() string { return e.err.Error() }
-func (e inputError) Unwrap() error { return e.err }
-
-// badInput wraps err as a user-input error.
-func badInput(err error) error { return inputError{err} }
+// badInput wraps err as a user-input error (exit 2).
+func badInput(err error) error { return cliutil.Bad(err) }
 
 // run executes the CLI with args and returns the process exit code; main is
 // a thin wrapper so tests can drive every command in-process.
@@ -39,7 +33,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintln(stderr, "plannerbench:", err)
-	if errors.As(err, new(inputError)) || errors.As(err, new(simcmd.BadInput)) {
+	if errors.As(err, new(cliutil.BadInput)) {
 		return exitBadInput
 	}
 	return exitFailure

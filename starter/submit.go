@@ -13,10 +13,10 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
-	"plannerbench/activities"
+	"plannerbench/activities/payload"
+	"plannerbench/internal/tclient"
 	"plannerbench/schemas"
 	"plannerbench/workflows"
-	"plannerbench/workflows/connect"
 )
 
 func newSubmitCommand() *cobra.Command {
@@ -47,7 +47,7 @@ only the cases without results.
 				return err
 			}
 			defer cl.Close()
-			if err := connect.EnsureSearchAttributes(ctx, cl, tf.conn.Namespace, workflows.SearchAttributes); err != nil {
+			if err := tclient.EnsureSearchAttributes(ctx, cl, tf.conn.Namespace, workflows.SearchAttributes); err != nil {
 				return err
 			}
 			id, err := startMatrix(cmd, cl, in)
@@ -110,7 +110,7 @@ func startMatrix(cmd *cobra.Command, cl client.Client, in workflows.MatrixInput)
 	id := workflows.MatrixID(in.Name, in.Hash)
 	_, err := cl.ExecuteWorkflow(cmd.Context(), client.StartWorkflowOptions{
 		ID:                    id,
-		TaskQueue:             activities.SharedQueue,
+		TaskQueue:             payload.SharedQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		StaticSummary:         fmt.Sprintf("matrix %s: %d cases, at most %d at once", in.Name, len(in.Cases), in.MaxParallel),
 		TypedSearchAttributes: temporal.NewSearchAttributes(temporal.NewSearchAttributeKeyKeyword(workflows.SABenchMatrix).ValueSet(in.Name)),

@@ -8,13 +8,13 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
-	"plannerbench/workflows/connect"
+	"plannerbench/internal/tclient"
 )
 
 // temporalFlags are the connection flags of the commands that talk to
 // Temporal (same names and environment variables as the temporal CLI).
 type temporalFlags struct {
-	conn connect.Options
+	conn tclient.Options
 }
 
 func (t *temporalFlags) register(c *cobra.Command) {
@@ -22,7 +22,7 @@ func (t *temporalFlags) register(c *cobra.Command) {
 }
 
 func (t *temporalFlags) dial(ctx context.Context) (client.Client, error) {
-	return connect.Dial(ctx, t.conn, slog.New(slog.DiscardHandler))
+	return tclient.Dial(ctx, &t.conn, slog.New(slog.DiscardHandler))
 }
 
 // with dials Temporal, runs fn with the client and closes it.
@@ -37,5 +37,5 @@ func (t *temporalFlags) with(ctx context.Context, fn func(client.Client) error) 
 
 // uiLink is the web UI's page of a workflow.
 func (t *temporalFlags) uiLink(workflowID string) string {
-	return connect.UIURL(t.conn) + "/namespaces/" + url.PathEscape(t.conn.Namespace) + "/workflows/" + url.PathEscape(workflowID)
+	return tclient.UIURL(t.conn) + "/namespaces/" + url.PathEscape(t.conn.Namespace) + "/workflows/" + url.PathEscape(workflowID)
 }

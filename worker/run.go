@@ -13,9 +13,12 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"plannerbench/activities"
+	"plannerbench/activities/payload"
+	"plannerbench/deploy/backends"
 	"plannerbench/deploy/sim/simcmd"
+	"plannerbench/internal/cliutil"
+	"plannerbench/internal/tclient"
 	"plannerbench/workflows"
-	"plannerbench/workflows/connect"
 )
 
 // run executes the worker with args and returns the exit code.
@@ -24,7 +27,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "plannerbench-worker:", err)
-		if errors.As(err, new(simcmd.BadInput)) {
+		if errors.As(err, new(cliutil.BadInput)) {
 			return 2
 		}
 		return 1
@@ -33,7 +36,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 }
 
 func newRoot(stderr io.Writer) *cobra.Command {
-	var conn connect.Options
+	var conn tclient.Options
 	var resultsDir, node string
 	root := &cobra.Command{
 		Use:   "plannerbench-worker",
@@ -58,27 +61,27 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 			if err != nil {
 				return fmt.Errorf("find own executable: %w", err)
 			}
-			c, err := connect.Dial(cmd.Context(), conn, log)
+			c, err := tclient.Dial(cmd.Context(), &conn, log)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
-			acts := activities.New(dir, node, exe, c)
-			shared := worker.New(c, activities.SharedQueue, worker.Options{})
+			acts := activities.New(dir, node, backends.All(), exe, c)
+			shared := worker.New(c, payload.SharedQueue, worker.Options{})
 			workflows.Register(shared)
-			workflows.RegisterActivities(shared, acts)
-			local := worker.New(c, activities.NodeQueue(node), worker.Options{})
-			workflows.RegisterActivities(local, acts)
+			activities.Register(shared, acts)
+			local := worker.New(c, payload.NodeQueue(node), worker.Options{})
+			activities.Register(local, acts)
 			if err := shared.Start(); err != nil {
-				return fmt.Errorf("start worker on %s: %w", activities.SharedQueue, err)
+				return fmt.Errorf("start worker on %s: %w", payload.SharedQueue, err)
 			}
 			defer shared.Stop()
 			if err := local.Start(); err != nil {
-				return fmt.Errorf("start worker on %s: %w", activities.NodeQueue(node), err)
+				return fmt.Errorf("start worker on %s: %w", payload.NodeQueue(node), err)
 			}
 			defer local.Stop()
 			log.Info("worker running", "address", conn.Address, "namespace", conn.Namespace, "node", node,
-				"queues", []string{activities.SharedQueue, activities.NodeQueue(node)}, "results", dir)
+				"queues", []string{payload.SharedQueue, payload.NodeQueue(node)}, "results", dir)
 			<-cmd.Context().Done()
 			log.Info("stopping worker")
 			return nil
@@ -90,17 +93,10 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 	}
 	f := root.Flags()
 	conn.Register(f)
-	f.StringVar(&resultsDir, "results-dir", envOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where results are written ($PLANNERBENCH_RESULTS_DIR)")
-	f.StringVar(&node, "node", envOr("PLANNERBENCH_NODE", host), "this node's stable name ($PLANNERBENCH_NODE)")
+	f.StringVar(&resultsDir, "results-dir", cliutil.EnvOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where results are written ($PLANNERBENCH_RESULTS_DIR)")
+	f.StringVar(&node, "node", cliutil.EnvOr("PLANNERBENCH_NODE", host), "this node's stable name ($PLANNERBENCH_NODE)")
 	sim := &cobra.Command{Use: "sim", Short: "The built-in simulated disaggregated engine"}
 	sim.AddCommand(simcmd.NewServeCommand())
 	root.AddCommand(sim)
 	return root
-}
-
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
 }

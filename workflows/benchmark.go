@@ -9,12 +9,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"plannerbench/activities"
+	"plannerbench/activities/payload"
 	"plannerbench/schemas"
 )
-
-// act is a nil receiver: its methods name the activities.
-var act *activities.Activities
 
 // maxNodeMoves bounds how often a case redeploys after losing its node.
 const maxNodeMoves = 2
@@ -49,12 +46,12 @@ type benchmark struct {
 	c        schemas.Case
 	progress CaseProgress
 	node     string
-	dep      *activities.DeploymentRef
+	dep      *schemas.DeploymentRef
 	start    time.Time // the case's t0: the trace's time zero
 }
 
-func (b *benchmark) caseRef() activities.CaseRef {
-	return activities.CaseRef{Matrix: b.c.Matrix, Case: b.c.ID}
+func (b *benchmark) caseRef() payload.CaseRef {
+	return payload.CaseRef{Matrix: b.c.Matrix, Case: b.c.ID}
 }
 
 // stage records the stage in the progress query, the BenchStage search
@@ -77,10 +74,10 @@ func (b *benchmark) details() {
 }
 
 func (b *benchmark) listenForProgress() {
-	ch := workflow.GetSignalChannel(b.ctx, activities.ProgressSignal)
+	ch := workflow.GetSignalChannel(b.ctx, payload.ProgressSignal)
 	workflow.Go(b.ctx, func(ctx workflow.Context) {
 		for {
-			var p activities.Progress
+			var p payload.Progress
 			if !ch.Receive(ctx, &p) {
 				return
 			}
@@ -105,8 +102,8 @@ func (b *benchmark) run() (BenchmarkResult, error) {
 		b.teardown()
 	}
 	b.stage(StageSummarize)
-	var ref activities.ResultRef
-	err := workflow.ExecuteActivity(nodeOptions(b.ctx, b.node, 10*time.Minute, 0, 3), act.Summarize, activities.SummarizeInput{
+	var ref payload.ResultRef
+	err := workflow.ExecuteActivity(nodeOptions(b.ctx, b.node, 10*time.Minute, 0, 3), payload.SummarizeActivity, payload.SummarizeInput{
 		Case: b.caseRef(), Spec: b.c, T0: b.t0(), TimeScale: b.c.TimeScale,
 	}).Get(b.ctx, &ref)
 	res.Result = ref
@@ -120,19 +117,19 @@ func (b *benchmark) t0() time.Time { return b.start }
 func (b *benchmark) attempt(res *BenchmarkResult) error {
 	ctx := b.ctx
 	b.stage(StageScheduling)
-	if err := workflow.ExecuteActivity(sharedOptions(ctx), act.NodeQueue).Get(ctx, &b.node); err != nil {
+	if err := workflow.ExecuteActivity(sharedOptions(ctx), payload.NodeQueueActivity).Get(ctx, &b.node); err != nil {
 		return err
 	}
 	b.stage(StageSynthesize)
 	var trace schemas.TraceRef
-	err := workflow.ExecuteActivity(nodeOptions(ctx, b.node, 15*time.Minute, time.Minute, 3), act.SynthesizeTrace,
-		activities.SynthesizeInput{Case: b.caseRef(), Trace: b.c.Trace}).Get(ctx, &trace)
+	err := workflow.ExecuteActivity(nodeOptions(ctx, b.node, 15*time.Minute, time.Minute, 3), payload.SynthesizeTraceActivity,
+		payload.SynthesizeInput{Case: b.caseRef(), Trace: b.c.Trace}).Get(ctx, &trace)
 	if err != nil {
 		return err
 	}
 	b.stage(StageDeploy)
-	var dep activities.DeploymentRef
-	err = workflow.ExecuteActivity(nodeOptions(ctx, b.node, 2*time.Minute, 0, 3), act.Deploy, activities.DeployInput{
+	var dep schemas.DeploymentRef
+	err = workflow.ExecuteActivity(nodeOptions(ctx, b.node, 2*time.Minute, 0, 3), payload.DeployActivity, payload.DeployInput{
 		Case: b.caseRef(), Model: b.c.Model, Backend: b.c.Backend, Deployment: b.c.Deployment,
 		TimeScale: b.c.TimeScale, GPUsPerEngine: b.c.Planner.PrefillEngineNumGPU,
 	}).Get(ctx, &dep)
@@ -149,15 +146,15 @@ func (b *benchmark) attempt(res *BenchmarkResult) error {
 	b.start = workflow.Now(ctx).Add(lead)
 	plannerFut := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:        PlannerID(b.c.Matrix, b.c.ID),
-		TaskQueue:         activities.SharedQueue,
+		TaskQueue:         payload.SharedQueue,
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_TERMINATE,
 	}), PlannerWorkflowName, PlannerInput{Case: b.caseRef(), Deployment: dep, NodeQueue: b.node, Config: b.c.Planner, T0: b.start})
 	loadTimeout := b.loadWallTime() + 30*time.Minute
 	collectCtx, stopCollect := workflow.WithCancel(ctx)
-	collectFut := workflow.ExecuteActivity(nodeOptions(collectCtx, b.node, loadTimeout, 10*time.Second, 10), act.CollectMetrics,
-		activities.CollectInput{Case: b.caseRef(), Deployment: dep, T0: b.start, PullInterval: b.c.Planner.MetricPullingInterval.D()})
-	driveErr := workflow.ExecuteActivity(nodeOptions(ctx, b.node, loadTimeout, 10*time.Second, 10), act.DriveLoad,
-		activities.DriveInput{Case: b.caseRef(), Deployment: dep, Trace: trace, T0: b.start, BlockSize: blockSize(b.c)}).Get(ctx, &res.Load)
+	collectFut := workflow.ExecuteActivity(nodeOptions(collectCtx, b.node, loadTimeout, 10*time.Second, 10), payload.CollectMetricsActivity,
+		payload.CollectInput{Case: b.caseRef(), Deployment: dep, T0: b.start, PullInterval: b.c.Planner.MetricPullingInterval.D()})
+	driveErr := workflow.ExecuteActivity(nodeOptions(ctx, b.node, loadTimeout, 10*time.Second, 10), payload.DriveLoadActivity,
+		payload.DriveInput{Case: b.caseRef(), Deployment: dep, Trace: trace, T0: b.start, BlockSize: blockSize(b.c)}).Get(ctx, &res.Load)
 
 	b.stage(StageStopping)
 	_ = plannerFut.SignalChildWorkflow(ctx, StopSignal, nil).Get(ctx, nil)
@@ -185,7 +182,7 @@ func (b *benchmark) teardown() {
 	b.dep = nil
 	ctx, _ := workflow.NewDisconnectedContext(b.ctx)
 	b.stage(StageTeardown)
-	if err := workflow.ExecuteActivity(nodeOptions(ctx, activities.NodeQueue(dep.Node), time.Minute, 0, 5), act.Teardown, dep).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(nodeOptions(ctx, payload.NodeQueue(dep.Node), time.Minute, 0, 5), payload.TeardownActivity, dep).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("teardown failed", "error", err)
 	}
 }

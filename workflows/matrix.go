@@ -6,7 +6,7 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
-	"plannerbench/activities"
+	"plannerbench/activities/payload"
 )
 
 // MatrixWorkflow runs a validated matrix: each case as a child
@@ -26,15 +26,15 @@ func MatrixWorkflow(ctx workflow.Context, in MatrixInput) (MatrixResult, error) 
 	for i, c := range in.Cases {
 		ids[i] = c.ID
 	}
-	var reused map[string]activities.ResultRef
-	if err := workflow.ExecuteActivity(sharedOptions(ctx), act.FindCompleted, activities.FindCompletedInput{Matrix: in.Name, Cases: ids}).Get(ctx, &reused); err != nil {
+	var reused map[string]payload.ResultRef
+	if err := workflow.ExecuteActivity(sharedOptions(ctx), payload.FindCompletedActivity, payload.FindCompletedInput{Matrix: in.Name, Cases: ids}).Get(ctx, &reused); err != nil {
 		return MatrixResult{}, err
 	}
-	outcomes := make([]activities.CaseOutcome, len(in.Cases))
+	outcomes := make([]payload.CaseOutcome, len(in.Cases))
 	sem := workflow.NewSemaphore(ctx, int64(max(in.MaxParallel, 1)))
 	wg := workflow.NewWaitGroup(ctx)
 	for i, c := range in.Cases {
-		outcomes[i] = activities.CaseOutcome{ID: c.ID, Spec: c}
+		outcomes[i] = payload.CaseOutcome{ID: c.ID, Spec: c}
 		if ref, ok := reused[c.ID]; ok {
 			outcomes[i].Status = "reused"
 			outcomes[i].Result = &ref
@@ -52,7 +52,7 @@ func MatrixWorkflow(ctx workflow.Context, in MatrixInput) (MatrixResult, error) 
 			progress.Cases[i].Status = "running"
 			cctx := workflow.WithChildOptions(gctx, workflow.ChildWorkflowOptions{
 				WorkflowID:        CaseID(in.Name, c.ID),
-				TaskQueue:         activities.SharedQueue,
+				TaskQueue:         payload.SharedQueue,
 				ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
 				StaticSummary:     c.ID + ": " + c.Deployment.String() + " " + c.Planner.Mode,
 			})
@@ -73,11 +73,11 @@ func MatrixWorkflow(ctx workflow.Context, in MatrixInput) (MatrixResult, error) 
 			result.Failed++
 		}
 	}
-	var cmp activities.ComparisonRef
+	var cmp payload.ComparisonRef
 	cctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue: activities.SharedQueue, StartToCloseTimeout: 5 * time.Minute, RetryPolicy: retry(3),
+		TaskQueue: payload.SharedQueue, StartToCloseTimeout: 5 * time.Minute, RetryPolicy: retry(3),
 	})
-	if err := workflow.ExecuteActivity(cctx, act.CompareCases, activities.CompareInput{Matrix: in.Name, Cases: result.Cases, Baseline: in.Baseline}).Get(ctx, &cmp); err != nil {
+	if err := workflow.ExecuteActivity(cctx, payload.CompareCasesActivity, payload.CompareInput{Matrix: in.Name, Cases: result.Cases, Baseline: in.Baseline}).Get(ctx, &cmp); err != nil {
 		workflow.GetLogger(ctx).Warn("comparison failed", "error", err)
 	} else {
 		result.Comparison = &cmp

@@ -6,7 +6,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"plannerbench/activities"
+	"plannerbench/activities/payload"
 )
 
 // Activity options. Every activity has a StartToClose timeout and a bounded
@@ -18,13 +18,13 @@ func retry(attempts int32) *temporal.RetryPolicy {
 		BackoffCoefficient:     2,
 		MaximumInterval:        30 * time.Second,
 		MaximumAttempts:        attempts,
-		NonRetryableErrorTypes: []string{activities.ErrValidation, activities.ErrUnsupported},
+		NonRetryableErrorTypes: []string{payload.ErrValidation, payload.ErrUnsupported, payload.ErrScaleRefused},
 	}
 }
 
 func sharedOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		TaskQueue: activities.SharedQueue, StartToCloseTimeout: time.Minute, RetryPolicy: retry(5),
+		TaskQueue: payload.SharedQueue, StartToCloseTimeout: time.Minute, RetryPolicy: retry(5),
 	})
 }
 

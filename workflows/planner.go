@@ -5,8 +5,9 @@ import (
 
 	"go.temporal.io/sdk/workflow"
 
-	"plannerbench/activities"
+	"plannerbench/activities/payload"
 	"plannerbench/internal/planner"
+	"plannerbench/schemas"
 )
 
 // TicksPerRun is how many planner ticks one run of PlannerWorkflow makes
@@ -64,13 +65,15 @@ func PlannerWorkflow(ctx workflow.Context, in PlannerInput) (PlannerState, error
 		tick(ctx, observeCtx, scaleCtx, in, &st)
 	}
 	if st.Last != nil { // record the last decision too
-		_ = workflow.ExecuteActivity(observeCtx, act.Observe, activities.ObserveInput{Case: in.Case, Decision: st.Last}).Get(ctx, nil)
+		_ = workflow.ExecuteActivity(observeCtx, payload.ObserveActivity, payload.ObserveInput{Case: in.Case, Decision: st.Last}).Get(ctx, nil)
 	}
 	st.Stopped = true
 	return st, nil
 }
 
-// tick makes one adjustment.
+// tick makes one adjustment: the interval's samples come from an
+// activity, planner.Tick decides (in workflow code: it is deterministic),
+// and a scaling decision runs the Scale activity.
 func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *PlannerState) {
 	st.Ticks++
 	st.TickTimes = append(st.TickTimes, workflow.Now(ctx))
@@ -79,33 +82,21 @@ func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *Plann
 	}
 	adjust := in.Config.AdjustmentInterval.D()
 	to := time.Duration(st.Ticks) * adjust
-	var window []planner.Sample
-	err := workflow.ExecuteActivity(observeCtx, act.Observe, activities.ObserveInput{
+	var window []schemas.Sample
+	err := workflow.ExecuteActivity(observeCtx, payload.ObserveActivity, payload.ObserveInput{
 		Case: in.Case, From: to - adjust, To: to, Decision: st.Last,
 	}).Get(ctx, &window)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("observe failed; deciding without samples", "error", err)
 	}
-	if !st.Planner.ResetKnown && len(window) > 0 {
-		st.Planner.MarkReset(window[0].PrefillWorkers, window[0].DecodeWorkers)
-	}
-	d, ps := planner.Decide(in.Config, &in.Deployment.Profile, st.Planner, window)
+	d, ps := planner.Tick(in.Config, planner.PerfOf(in.Deployment.Perf), st.Planner, to, window, func(t schemas.Target) (schemas.Workers, error) {
+		var w schemas.Workers
+		err := workflow.ExecuteActivity(scaleCtx, payload.ScaleActivity, payload.ScaleInput{Deployment: in.Deployment, Target: t}).Get(ctx, &w)
+		return w, err
+	})
 	st.Planner = ps
-	d.At = to
-	if d.Changes() {
-		var w activities.Workers
-		err := workflow.ExecuteActivity(scaleCtx, act.Scale, activities.ScaleInput{
-			Deployment: in.Deployment, DeltaPrefill: d.DeltaPrefill, DeltaDecode: d.DeltaDecode,
-		}).Get(ctx, &w)
-		if err != nil {
-			d.Reason += "; scaling failed: " + err.Error()
-		} else {
-			st.Scalings++
-			st.Planner.MarkReset(w.PrefillReady, w.DecodeReady)
-		}
-	} else if len(window) > 0 {
-		last := window[len(window)-1]
-		st.Planner.MarkReset(last.PrefillWorkers, last.DecodeWorkers)
+	if d.Scaled {
+		st.Scalings++
 	}
 	st.Last = &d
 }

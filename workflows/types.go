@@ -6,7 +6,7 @@ package workflows
 import (
 	"time"
 
-	"plannerbench/activities"
+	"plannerbench/activities/payload"
 	"plannerbench/internal/planner"
 	"plannerbench/schemas"
 )
@@ -62,9 +62,9 @@ type MatrixInput struct {
 
 // MatrixResult lists each case's outcome and the comparison.
 type MatrixResult struct {
-	Cases      []activities.CaseOutcome  `json:"cases"`
-	Comparison *activities.ComparisonRef `json:"comparison,omitempty"`
-	Failed     int                       `json:"failed"`
+	Cases      []payload.CaseOutcome  `json:"cases"`
+	Comparison *payload.ComparisonRef `json:"comparison,omitempty"`
+	Failed     int                    `json:"failed"`
 }
 
 // BenchmarkInput is one case.
@@ -77,17 +77,17 @@ type BenchmarkInput struct {
 
 // BenchmarkResult is a finished case.
 type BenchmarkResult struct {
-	Result  activities.ResultRef   `json:"result"`
-	Load    activities.DriveResult `json:"load"`
-	Planner PlannerState           `json:"planner"`
+	Result  payload.ResultRef   `json:"result"`
+	Load    payload.DriveResult `json:"load"`
+	Planner PlannerState        `json:"planner"`
 }
 
 // CaseProgress answers the benchmark's progress query.
 type CaseProgress struct {
-	Case     string              `json:"case"`
-	Stage    string              `json:"stage"`
-	Progress activities.Progress `json:"progress"`
-	Error    string              `json:"error,omitempty"`
+	Case     string           `json:"case"`
+	Stage    string           `json:"stage"`
+	Progress payload.Progress `json:"progress"`
+	Error    string           `json:"error,omitempty"`
 }
 
 // MatrixProgress answers the matrix's progress query.
@@ -106,10 +106,10 @@ type CaseStatus struct {
 
 // PlannerInput starts (or continues) a case's planner.
 type PlannerInput struct {
-	Case       activities.CaseRef       `json:"case"`
-	Deployment activities.DeploymentRef `json:"deployment"`
-	NodeQueue  string                   `json:"node_queue"`
-	Config     schemas.PlannerConfig    `json:"config"`
+	Case       payload.CaseRef       `json:"case"`
+	Deployment schemas.DeploymentRef `json:"deployment"`
+	NodeQueue  string                `json:"node_queue"`
+	Config     schemas.PlannerConfig `json:"config"`
 	// T0 is the case's start; tick k covers trace time ((k-1)·interval, k·interval].
 	T0    time.Time    `json:"t0"`
 	State PlannerState `json:"state"`
@@ -120,7 +120,7 @@ type PlannerInput struct {
 type PlannerState struct {
 	Ticks    int               `json:"ticks"`
 	Planner  planner.State     `json:"planner"`
-	Last     *planner.Decision `json:"last,omitempty"`
+	Last     *schemas.Decision `json:"last,omitempty"`
 	Scalings int               `json:"scalings"`
 	// TickTimes are the workflow times of every tick, to check for gaps.
 	TickTimes []time.Time `json:"tick_times"`

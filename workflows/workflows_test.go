@@ -17,10 +17,14 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"plannerbench/activities"
+	"plannerbench/activities/payload"
 	"plannerbench/deploy/sim"
 	"plannerbench/internal/planner"
 	"plannerbench/schemas"
 )
+
+// act is a nil receiver: its methods name the activities to mock.
+var act *activities.Activities
 
 type workflowSuite struct {
 	suite.Suite
@@ -69,59 +73,59 @@ func testCase() schemas.Case {
 		Planner: schemas.DefaultPlannerConfig(), Repeat: 1}
 }
 
-func profile() sim.Profile {
+func profile() *schemas.Profile {
 	p, err := sim.LoadProfile("h100-llama8b")
 	if err != nil {
 		panic(err)
 	}
-	return *p
+	return p
 }
 
 // mockCase mocks every activity of a benchmark; drive is DriveLoad's
 // behaviour.
-func (s *workflowSuite) mockCase(drive func(context.Context, activities.DriveInput) (activities.DriveResult, error), driveTakes ...time.Duration) {
+func (s *workflowSuite) mockCase(drive func(context.Context, payload.DriveInput) (payload.DriveResult, error), driveTakes ...time.Duration) {
 	s.env.OnActivity(act.NodeQueue, mock.Anything).Return(func(context.Context) (string, error) {
 		s.record("NodeQueue")
-		return activities.NodeQueue("n1"), nil
+		return payload.NodeQueue("n1"), nil
 	})
-	s.env.OnActivity(act.SynthesizeTrace, mock.Anything, mock.Anything).Return(func(context.Context, activities.SynthesizeInput) (schemas.TraceRef, error) {
+	s.env.OnActivity(act.SynthesizeTrace, mock.Anything, mock.Anything).Return(func(context.Context, payload.SynthesizeInput) (schemas.TraceRef, error) {
 		s.record("SynthesizeTrace")
 		return schemas.TraceRef{Path: "/t.jsonl", Rows: 10}, nil
 	})
-	s.env.OnActivity(act.Deploy, mock.Anything, mock.Anything).Return(func(context.Context, activities.DeployInput) (activities.DeploymentRef, error) {
+	s.env.OnActivity(act.Deploy, mock.Anything, mock.Anything).Return(func(context.Context, payload.DeployInput) (schemas.DeploymentRef, error) {
 		s.record("Deploy")
-		return activities.DeploymentRef{Node: "n1", URL: "http://x", TimeScale: 1, GPUsPerEngine: 1, Profile: profile()}, nil
+		return schemas.DeploymentRef{Backend: "sim", Node: "n1", URL: "http://x", TimeScale: 1, GPUsPerEngine: 1, Perf: profile()}, nil
 	})
 	// CollectMetrics runs until cancelled: in the test environment, an
 	// activity whose result comes after a day of workflow time.
-	s.env.OnActivity(act.CollectMetrics, mock.Anything, mock.Anything).Return(func(ctx context.Context, _ activities.CollectInput) (int, error) {
+	s.env.OnActivity(act.CollectMetrics, mock.Anything, mock.Anything).Return(func(ctx context.Context, _ payload.CollectInput) (int, error) {
 		s.record("CollectMetrics")
 		return 0, nil
 	}).After(24 * time.Hour).Maybe() // a load that fails at once may cancel it before it starts
-	call := s.env.OnActivity(act.DriveLoad, mock.Anything, mock.Anything).Return(func(ctx context.Context, in activities.DriveInput) (activities.DriveResult, error) {
+	call := s.env.OnActivity(act.DriveLoad, mock.Anything, mock.Anything).Return(func(ctx context.Context, in payload.DriveInput) (payload.DriveResult, error) {
 		s.record("DriveLoad")
 		return drive(ctx, in)
 	})
 	if len(driveTakes) > 0 {
 		call.After(driveTakes[0])
 	}
-	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ObserveInput) ([]planner.Sample, error) {
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, in payload.ObserveInput) ([]schemas.Sample, error) {
 		s.record("Observe")
-		return []planner.Sample{{At: in.To, PrefillWorkers: 1, DecodeWorkers: 1, KVLoads: []float64{0.6}, AverageKVLoad: 0.6}}, nil
+		return []schemas.Sample{{At: in.To, PrefillWorkers: 1, DecodeWorkers: 1, KVLoads: []float64{0.6}, AverageKVLoad: 0.6}}, nil
 	}).Maybe()
-	s.env.OnActivity(act.Teardown, mock.Anything, mock.Anything).Return(func(context.Context, activities.DeploymentRef) error {
+	s.env.OnActivity(act.Teardown, mock.Anything, mock.Anything).Return(func(context.Context, schemas.DeploymentRef) error {
 		s.record("Teardown")
 		return nil
 	})
 }
 
 func (s *workflowSuite) TestStageOrder() {
-	s.mockCase(func(context.Context, activities.DriveInput) (activities.DriveResult, error) {
-		return activities.DriveResult{}, nil
+	s.mockCase(func(context.Context, payload.DriveInput) (payload.DriveResult, error) {
+		return payload.DriveResult{}, nil
 	}, time.Minute) // DriveLoad takes a minute of workflow time
-	s.env.OnActivity(act.Summarize, mock.Anything, mock.Anything).Return(func(context.Context, activities.SummarizeInput) (activities.ResultRef, error) {
+	s.env.OnActivity(act.Summarize, mock.Anything, mock.Anything).Return(func(context.Context, payload.SummarizeInput) (payload.ResultRef, error) {
 		s.record("Summarize")
-		return activities.ResultRef{Dir: "/r", Rows: 10}, nil
+		return payload.ResultRef{Dir: "/r", Rows: 10}, nil
 	})
 	s.env.ExecuteWorkflow(BenchmarkWorkflow, BenchmarkInput{Case: testCase()})
 	s.True(s.env.IsWorkflowCompleted())
@@ -141,8 +145,8 @@ func (s *workflowSuite) TestStageOrder() {
 }
 
 func (s *workflowSuite) TestTeardownOnFailureAndNoRetryOfValidationErrors() {
-	s.mockCase(func(context.Context, activities.DriveInput) (activities.DriveResult, error) {
-		return activities.DriveResult{}, temporal.NewNonRetryableApplicationError("trace.jsonl:3: input_length: missing", activities.ErrValidation, nil)
+	s.mockCase(func(context.Context, payload.DriveInput) (payload.DriveResult, error) {
+		return payload.DriveResult{}, temporal.NewNonRetryableApplicationError("trace.jsonl:3: input_length: missing", payload.ErrValidation, nil)
 	})
 	s.env.ExecuteWorkflow(BenchmarkWorkflow, BenchmarkInput{Case: testCase()})
 	s.True(s.env.IsWorkflowCompleted())
@@ -150,7 +154,7 @@ func (s *workflowSuite) TestTeardownOnFailureAndNoRetryOfValidationErrors() {
 	s.Error(err)
 	var appErr *temporal.ApplicationError
 	s.True(errors.As(err, &appErr))
-	s.Equal(activities.ErrValidation, appErr.Type())
+	s.Equal(payload.ErrValidation, appErr.Type())
 	s.Equal(1, s.called("DriveLoad"), "a validation error is not retried")
 	s.Equal(1, s.called("Teardown"), "teardown runs on failure")
 	s.Equal(0, s.called("Summarize"))
@@ -158,13 +162,13 @@ func (s *workflowSuite) TestTeardownOnFailureAndNoRetryOfValidationErrors() {
 
 func (s *workflowSuite) TestTransientErrorsAreRetried() {
 	var attempts atomic.Int32
-	s.mockCase(func(context.Context, activities.DriveInput) (activities.DriveResult, error) {
+	s.mockCase(func(context.Context, payload.DriveInput) (payload.DriveResult, error) {
 		if attempts.Add(1) < 3 {
-			return activities.DriveResult{}, errors.New("connection reset")
+			return payload.DriveResult{}, errors.New("connection reset")
 		}
-		return activities.DriveResult{}, nil
+		return payload.DriveResult{}, nil
 	})
-	s.env.OnActivity(act.Summarize, mock.Anything, mock.Anything).Return(activities.ResultRef{Dir: "/r"}, nil)
+	s.env.OnActivity(act.Summarize, mock.Anything, mock.Anything).Return(payload.ResultRef{Dir: "/r"}, nil)
 	s.env.ExecuteWorkflow(BenchmarkWorkflow, BenchmarkInput{Case: testCase()})
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal(int32(3), attempts.Load())
@@ -172,8 +176,8 @@ func (s *workflowSuite) TestTransientErrorsAreRetried() {
 }
 
 func (s *workflowSuite) TestTeardownOnCancel() {
-	s.mockCase(func(ctx context.Context, _ activities.DriveInput) (activities.DriveResult, error) {
-		return activities.DriveResult{}, nil
+	s.mockCase(func(ctx context.Context, _ payload.DriveInput) (payload.DriveResult, error) {
+		return payload.DriveResult{}, nil
 	}, time.Hour)
 	s.env.RegisterDelayedCallback(func() { s.env.CancelWorkflow() }, 30*time.Second)
 	s.env.ExecuteWorkflow(BenchmarkWorkflow, BenchmarkInput{Case: testCase()})
@@ -182,8 +186,8 @@ func (s *workflowSuite) TestTeardownOnCancel() {
 }
 
 func plannerInput() PlannerInput {
-	return PlannerInput{Case: activities.CaseRef{Matrix: "m", Case: "c"}, NodeQueue: activities.NodeQueue("n1"),
-		Deployment: activities.DeploymentRef{URL: "http://x", TimeScale: 2, GPUsPerEngine: 1, Profile: profile()},
+	return PlannerInput{Case: payload.CaseRef{Matrix: "m", Case: "c"}, NodeQueue: payload.NodeQueue("n1"),
+		Deployment: schemas.DeploymentRef{Backend: "sim", URL: "http://x", TimeScale: 2, GPUsPerEngine: 1, Perf: profile()},
 		Config:     schemas.DefaultPlannerConfig(), T0: time.Unix(1_700_000_000, 0)}
 }
 
@@ -191,20 +195,20 @@ func (s *workflowSuite) TestPlannerTicksEveryIntervalAndScales() {
 	s.env.SetStartTime(time.Unix(1_700_000_000, 0))
 	var windows [][2]time.Duration
 	var mu sync.Mutex
-	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.ObserveInput) ([]planner.Sample, error) {
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, in payload.ObserveInput) ([]schemas.Sample, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		if in.To > 0 {
 			windows = append(windows, [2]time.Duration{in.From, in.To})
 		}
 		// a growing prefill queue on 1p1d: the load planner adds prefill workers
-		var w []planner.Sample
+		var w []schemas.Sample
 		for t := in.From + time.Second; t <= in.To; t += time.Second {
-			w = append(w, planner.Sample{At: t, PrefillWorkers: 1, DecodeWorkers: 1, PrefillQueueSize: float64(t / time.Second), KVLoads: []float64{0.6}, AverageKVLoad: 0.6})
+			w = append(w, schemas.Sample{At: t, PrefillWorkers: 1, DecodeWorkers: 1, PrefillQueueSize: float64(t / time.Second), KVLoads: []float64{0.6}, AverageKVLoad: 0.6})
 		}
 		return w, nil
 	})
-	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(activities.Workers{PrefillReady: 1, DecodeReady: 1, PrefillStarting: 1}, nil)
+	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(schemas.Workers{PrefillReady: 1, DecodeReady: 1, PrefillStarting: 1}, nil)
 	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(StopSignal, nil) }, 35*time.Second) // 7 ticks at 5 s (10 s / time scale 2)
 	s.env.ExecuteWorkflow(PlannerWorkflow, plannerInput())
 	s.NoError(s.env.GetWorkflowError())
@@ -226,8 +230,8 @@ func (s *workflowSuite) TestPlannerTicksEveryIntervalAndScales() {
 
 func (s *workflowSuite) TestPlannerContinuesAsNewWithState() {
 	s.env.SetStartTime(time.Unix(1_700_000_000, 0))
-	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return([]planner.Sample{{PrefillWorkers: 1, DecodeWorkers: 2, KVLoads: []float64{0.95, 0.95}, AverageKVLoad: 0.95}}, nil)
-	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(activities.Workers{PrefillReady: 1, DecodeReady: 2, DecodeStarting: 1}, nil)
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return([]schemas.Sample{{PrefillWorkers: 1, DecodeWorkers: 2, KVLoads: []float64{0.95, 0.95}, AverageKVLoad: 0.95}}, nil)
+	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(schemas.Workers{PrefillReady: 1, DecodeReady: 2, DecodeStarting: 1}, nil)
 	s.env.ExecuteWorkflow(PlannerWorkflow, plannerInput())
 	err := s.env.GetWorkflowError()
 	var can *workflow.ContinueAsNewError
@@ -249,7 +253,7 @@ func (s *workflowSuite) TestPlannerAfterContinueAsNew() {
 	in.State = PlannerState{Ticks: TicksPerRun, Planner: planner.State{Intervals: TicksPerRun, DecodeGrace: 2}}
 	s.env.SetStartTime(in.T0.Add(time.Duration(TicksPerRun) * 5 * time.Second))
 	var first time.Duration
-	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, o activities.ObserveInput) ([]planner.Sample, error) {
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, o payload.ObserveInput) ([]schemas.Sample, error) {
 		if first == 0 {
 			first = o.To
 		}
@@ -279,17 +283,17 @@ func (s *workflowSuite) TestMatrixConcurrencyBoundAndFailedCase() {
 		if in.Case.ID == "c2" {
 			return BenchmarkResult{}, temporal.NewApplicationError("deployment exploded", "Boom")
 		}
-		return BenchmarkResult{Result: activities.ResultRef{Dir: "/r/" + in.Case.ID}}, nil
+		return BenchmarkResult{Result: payload.ResultRef{Dir: "/r/" + in.Case.ID}}, nil
 	}
 	env := s.NewTestWorkflowEnvironment()
 	env.RegisterWorkflowWithOptions(MatrixWorkflow, workflow.RegisterOptions{Name: MatrixWorkflowName})
 	env.RegisterWorkflowWithOptions(fake, workflow.RegisterOptions{Name: BenchmarkWorkflowName})
 	env.RegisterActivity(&activities.Activities{})
-	env.OnActivity(act.FindCompleted, mock.Anything, mock.Anything).Return(map[string]activities.ResultRef{"c4": {Dir: "/r/c4"}}, nil)
-	var compared activities.CompareInput
-	env.OnActivity(act.CompareCases, mock.Anything, mock.Anything).Return(func(_ context.Context, in activities.CompareInput) (activities.ComparisonRef, error) {
+	env.OnActivity(act.FindCompleted, mock.Anything, mock.Anything).Return(map[string]payload.ResultRef{"c4": {Dir: "/r/c4"}}, nil)
+	var compared payload.CompareInput
+	env.OnActivity(act.CompareCases, mock.Anything, mock.Anything).Return(func(_ context.Context, in payload.CompareInput) (payload.ComparisonRef, error) {
 		compared = in
-		return activities.ComparisonRef{Comparison: "/r/comparison.json"}, nil
+		return payload.ComparisonRef{Comparison: "/r/comparison.json"}, nil
 	})
 	var cases []schemas.Case
 	for _, id := range []string{"c0", "c1", "c2", "c3", "c4", "c5"} {
@@ -323,13 +327,13 @@ func TestIDs(t *testing.T) {
 // up (schedule-to-start timeout) moves the case to another node.
 func (s *workflowSuite) TestRedeploysWhenTheNodeIsLost() {
 	var attempts atomic.Int32
-	s.mockCase(func(context.Context, activities.DriveInput) (activities.DriveResult, error) {
+	s.mockCase(func(context.Context, payload.DriveInput) (payload.DriveResult, error) {
 		if attempts.Add(1) == 1 {
-			return activities.DriveResult{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START, nil)
+			return payload.DriveResult{}, temporal.NewTimeoutError(enumspb.TIMEOUT_TYPE_SCHEDULE_TO_START, nil)
 		}
-		return activities.DriveResult{}, nil
+		return payload.DriveResult{}, nil
 	})
-	s.env.OnActivity(act.Summarize, mock.Anything, mock.Anything).Return(activities.ResultRef{Dir: "/r"}, nil)
+	s.env.OnActivity(act.Summarize, mock.Anything, mock.Anything).Return(payload.ResultRef{Dir: "/r"}, nil)
 	s.env.ExecuteWorkflow(BenchmarkWorkflow, BenchmarkInput{Case: testCase()})
 	s.NoError(s.env.GetWorkflowError())
 	s.Equal(2, s.called("NodeQueue"), "a node is picked again")

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"plannerbench/schemas"
 )
 
 // ErrBadRequest marks requests the engine refuses (too long, no tokens).
@@ -28,7 +30,7 @@ type Counters struct {
 // Engine is the discrete-event model of one disaggregated graph. It is not
 // safe for concurrent use: a driver (Realtime, or a replay loop) owns it.
 type Engine struct {
-	prof    *Profile
+	prof    *schemas.Profile
 	cfg     GraphConfig
 	startup time.Duration
 
@@ -58,7 +60,7 @@ type Handle struct{ s *sequence }
 
 // NewEngine builds a graph with cfg's workers, all ready at time zero (the
 // deployment is up before the benchmark starts).
-func NewEngine(prof *Profile, cfg GraphConfig) (*Engine, error) {
+func NewEngine(prof *schemas.Profile, cfg GraphConfig) (*Engine, error) {
 	if err := prof.Validate(); err != nil {
 		return nil, err
 	}
@@ -87,7 +89,7 @@ func NewEngine(prof *Profile, cfg GraphConfig) (*Engine, error) {
 func (e *Engine) Now() time.Duration { return e.now }
 
 // Profile returns the engine's performance profile.
-func (e *Engine) Profile() *Profile { return e.prof }
+func (e *Engine) Profile() *schemas.Profile { return e.prof }
 
 // Config returns the engine's graph configuration.
 func (e *Engine) Config() GraphConfig { return e.cfg }

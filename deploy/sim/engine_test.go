@@ -305,7 +305,7 @@ func TestKVAccountingProperty(t *testing.T) {
 	}
 }
 
-func tightProfile(p *Profile, blocks int) *Profile {
+func tightProfile(p *schemas.Profile, blocks int) *schemas.Profile {
 	cp := *p
 	cp.GPUMemoryBytes = (cp.WeightsBytes + float64(blocks*64)*cp.KVBytesPerToken) / cp.GPUMemoryUtilization
 	return &cp

@@ -2,10 +2,12 @@ package sim
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"plannerbench/internal/observe"
 )
 
 // collector exports a Snapshot in Prometheus form with the metric names of
-// DESIGN §3.2: per decode worker gpu_cache_usage_perc, num_requests_waiting
+// internal/observe (DESIGN §3.2): per decode worker gpu_cache_usage_perc, num_requests_waiting
 // and request_active_slots; per graph prefill_queue_size, workers by role and
 // state, and num_gpu.
 type collector struct {
@@ -18,26 +20,26 @@ type collector struct {
 }
 
 func newCollector(rt *Realtime) *collector {
-	worker := []string{"worker", "state"}
+	worker := []string{observe.LabelWorker, observe.LabelState}
 	return &collector{
 		rt:            rt,
-		kvUsage:       prometheus.NewDesc("gpu_cache_usage_perc", "Share of the decode worker's KV-cache blocks in use (0-1).", worker, nil),
-		waiting:       prometheus.NewDesc("num_requests_waiting", "Requests routed to the decode worker still waiting for KV blocks.", worker, nil),
-		active:        prometheus.NewDesc("request_active_slots", "Sequences holding KV cache on the decode worker.", worker, nil),
-		totalSlots:    prometheus.NewDesc("request_total_slots", "Sequences the decode worker can hold (max_num_seqs).", worker, nil),
-		kvBlocks:      prometheus.NewDesc("kv_total_blocks", "KV-cache blocks of the decode worker.", worker, nil),
-		queue:         prometheus.NewDesc("prefill_queue_size", "Remote-prefill jobs waiting in the shared queue.", nil, nil),
-		workers:       prometheus.NewDesc("workers", "Workers by role and state.", []string{"role", "state"}, nil),
-		numGPU:        prometheus.NewDesc("num_gpu", "GPUs held by the graph (starting, ready and draining workers).", nil, nil),
+		kvUsage:       prometheus.NewDesc(observe.GPUCacheUsage, "Share of the decode worker's KV-cache blocks in use (0-1).", worker, nil),
+		waiting:       prometheus.NewDesc(observe.RequestsWaiting, "Requests routed to the decode worker still waiting for KV blocks.", worker, nil),
+		active:        prometheus.NewDesc(observe.ActiveSlots, "Sequences holding KV cache on the decode worker.", worker, nil),
+		totalSlots:    prometheus.NewDesc(observe.TotalSlots, "Sequences the decode worker can hold (max_num_seqs).", worker, nil),
+		kvBlocks:      prometheus.NewDesc(observe.KVTotalBlocks, "KV-cache blocks of the decode worker.", worker, nil),
+		queue:         prometheus.NewDesc(observe.PrefillQueueSize, "Remote-prefill jobs waiting in the shared queue.", nil, nil),
+		workers:       prometheus.NewDesc(observe.Workers, "Workers by role and state.", []string{observe.LabelRole, observe.LabelState}, nil),
+		numGPU:        prometheus.NewDesc(observe.NumGPU, "GPUs held by the graph (starting, ready and draining workers).", nil, nil),
 		vtime:         prometheus.NewDesc("sim_virtual_time_seconds", "The simulator's virtual clock.", nil, nil),
 		timeScale:     prometheus.NewDesc("sim_time_scale", "Simulated seconds per wall second.", nil, nil),
 		requests:      prometheus.NewDesc("sim_requests_total", "Requests by outcome.", []string{"outcome"}, nil),
 		tokens:        prometheus.NewDesc("sim_generated_tokens_total", "Output tokens generated.", nil, nil),
 		prefillTokens: prometheus.NewDesc("sim_prefill_tokens_total", "Prompt tokens prefilled (cache hits excluded).", nil, nil),
 		preempts:      prometheus.NewDesc("sim_preemptions_total", "Sequences preempted for lack of KV cache.", nil, nil),
-		received:      prometheus.NewDesc("sim_requests_received_total", "Requests received.", nil, nil),
-		promptTokens:  prometheus.NewDesc("sim_prompt_tokens_received_total", "Prompt tokens of the requests received.", nil, nil),
-		requested:     prometheus.NewDesc("sim_output_tokens_requested_total", "max_tokens of the requests received.", nil, nil),
+		received:      prometheus.NewDesc(observe.RequestsReceived, "Requests received.", nil, nil),
+		promptTokens:  prometheus.NewDesc(observe.PromptTokensReceived, "Prompt tokens of the requests received.", nil, nil),
+		requested:     prometheus.NewDesc(observe.OutputTokensRequested, "max_tokens of the requests received.", nil, nil),
 	}
 }
 

@@ -4,105 +4,22 @@ import (
 	"bytes"
 	"embed"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"plannerbench/schemas"
 )
 
+// Profiles are schemas.Profile values (plain data, so a deployment can carry
+// its performance model through Temporal to the SLA planner); this file loads
+// the shipped ones and users' own.
+
 //go:embed profiles/*.yaml
 var profileFS embed.FS
-
-// Polynomial holds coefficients c0, c1, c2, … of c0 + c1·x + c2·x² + ….
-type Polynomial []float64
-
-// At evaluates the polynomial at x.
-func (p Polynomial) At(x float64) float64 {
-	var y float64
-	for i := len(p) - 1; i >= 0; i-- {
-		y = y*x + p[i]
-	}
-	return y
-}
-
-// Profile is an engine's performance model: how long prefill and decode
-// take, how much KV cache fits, how fast KV moves, how long a worker takes
-// to start. Profiles are YAML files; each constant cites its source there.
-type Profile struct {
-	Name        string `yaml:"name" json:"name"`
-	Description string `yaml:"description" json:"description"`
-	// PrefillMS maps new prompt tokens to milliseconds.
-	PrefillMS Polynomial `yaml:"prefill_ms" json:"prefill_ms"`
-	// DecodeStepMS maps the worker's KV utilisation (0..1) to the
-	// milliseconds of one decode step of its whole batch.
-	DecodeStepMS           Polynomial       `yaml:"decode_step_ms" json:"decode_step_ms"`
-	DecodeStepMinMS        float64          `yaml:"decode_step_min_ms" json:"decode_step_min_ms"`
-	GPUMemoryBytes         float64          `yaml:"gpu_memory_bytes" json:"gpu_memory_bytes"`
-	GPUMemoryUtilization   float64          `yaml:"gpu_memory_utilization" json:"gpu_memory_utilization"`
-	WeightsBytes           float64          `yaml:"weights_bytes" json:"weights_bytes"`
-	KVBytesPerToken        float64          `yaml:"kv_bytes_per_token" json:"kv_bytes_per_token"`
-	TransferBytesPerSecond float64          `yaml:"transfer_bytes_per_second" json:"transfer_bytes_per_second"`
-	StartupDelay           schemas.Duration `yaml:"startup_delay" json:"startup_delay"`
-	MaxNumSeqs             int              `yaml:"max_num_seqs" json:"max_num_seqs"`
-	Watermark              float64          `yaml:"watermark" json:"watermark"`
-}
-
-// MaxNumSequences is max_num_seqs: sequences one decode engine holds.
-func (p *Profile) MaxNumSequences() int { return p.MaxNumSeqs }
-
-// PrefillTime is the time to prefill tokens new tokens.
-func (p *Profile) PrefillTime(tokens int) time.Duration {
-	return msToDuration(math.Max(0, p.PrefillMS.At(float64(tokens))))
-}
-
-// DecodeStepTime is the time of one decode step at KV utilisation util.
-func (p *Profile) DecodeStepTime(util float64) time.Duration {
-	return msToDuration(math.Max(p.DecodeStepMinMS, p.DecodeStepMS.At(util)))
-}
-
-// TransferTime is the time to move the KV cache of tokens tokens from a
-// prefill worker to a decode worker.
-func (p *Profile) TransferTime(tokens int) time.Duration {
-	return time.Duration(float64(tokens) * p.KVBytesPerToken / p.TransferBytesPerSecond * float64(time.Second))
-}
-
-// KVCapacityTokens is how many tokens of KV cache one engine holds.
-func (p *Profile) KVCapacityTokens() int {
-	return int((p.GPUMemoryBytes*p.GPUMemoryUtilization - p.WeightsBytes) / p.KVBytesPerToken)
-}
-
-func msToDuration(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
-
-// Validate returns every problem with the profile.
-func (p *Profile) Validate() error {
-	var errs []string
-	check := func(ok bool, format string, args ...any) {
-		if !ok {
-			errs = append(errs, fmt.Sprintf(format, args...))
-		}
-	}
-	check(p.Name != "", "name: must not be empty")
-	check(len(p.PrefillMS) > 0, "prefill_ms: needs at least one coefficient")
-	check(len(p.DecodeStepMS) > 0, "decode_step_ms: needs at least one coefficient")
-	check(p.DecodeStepMS.At(0) > 0 || p.DecodeStepMinMS > 0, "decode_step_ms: a step at zero load must take time (or set decode_step_min_ms)")
-	check(p.KVBytesPerToken > 0, "kv_bytes_per_token: must be > 0")
-	check(p.GPUMemoryUtilization > 0 && p.GPUMemoryUtilization <= 1, "gpu_memory_utilization: must be within (0, 1]")
-	check(p.KVBytesPerToken <= 0 || p.KVCapacityTokens() > 0, "gpu_memory_bytes, weights_bytes: leave no room for KV cache")
-	check(p.TransferBytesPerSecond > 0, "transfer_bytes_per_second: must be > 0")
-	check(p.StartupDelay >= 0, "startup_delay: must be >= 0")
-	check(p.MaxNumSeqs > 0, "max_num_seqs: must be > 0")
-	check(p.Watermark >= 0 && p.Watermark < 1, "watermark: must be within [0, 1)")
-	if len(errs) > 0 {
-		return fmt.Errorf("profile %s: %s", p.Name, strings.Join(errs, "; "))
-	}
-	return nil
-}
 
 // ProfileNames lists the shipped profiles.
 func ProfileNames() []string {
@@ -117,7 +34,7 @@ func ProfileNames() []string {
 
 // LoadProfile returns a shipped profile by name, or reads a YAML file when
 // nameOrPath ends in .yaml/.yml or contains a path separator.
-func LoadProfile(nameOrPath string) (*Profile, error) {
+func LoadProfile(nameOrPath string) (*schemas.Profile, error) {
 	var data []byte
 	var err error
 	source := nameOrPath
@@ -133,7 +50,7 @@ func LoadProfile(nameOrPath string) (*Profile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read profile: %w", err)
 	}
-	var p Profile
+	var p schemas.Profile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&p); err != nil {

@@ -1,12 +1,12 @@
 package sim
 
-import "plannerbench/internal/planner"
+import "plannerbench/schemas"
 
 // PlannerSample is the planner's view of the snapshot, the same Sample that
-// planner.ParseMetrics builds from this graph's /metrics: only ready decode
+// observe.ParseMetrics builds from this graph's /metrics: only ready decode
 // workers report KV load, as only registered workers do in Dynamo.
-func (s Snapshot) PlannerSample(gpusPerEngine int) planner.Sample {
-	p := planner.Sample{
+func (s Snapshot) PlannerSample(gpusPerEngine int) schemas.Sample {
+	p := schemas.Sample{
 		At:                    s.Now,
 		PrefillQueueSize:      float64(s.PrefillQueue),
 		GPUsHeld:              s.NumGPU,
@@ -28,7 +28,7 @@ func (s Snapshot) PlannerSample(gpusPerEngine int) planner.Sample {
 			p.DecodeDraining++
 		case w.Role == RoleDecode && w.State == WorkerReady:
 			p.DecodeWorkers++
-			p.KVLoads = append(p.KVLoads, planner.KVLoad(w.KVUsage, float64(w.Waiting), float64(w.ActiveSlots)))
+			p.KVLoads = append(p.KVLoads, schemas.KVLoad(w.KVUsage, float64(w.Waiting), float64(w.ActiveSlots)))
 			p.TotalQueuedRequests += float64(w.Waiting)
 			p.ActiveRequests += float64(w.ActiveSlots)
 		}

@@ -19,7 +19,7 @@ import (
 	"github.com/sashabaranov/go-openai"
 	"github.com/stretchr/testify/require"
 
-	"plannerbench/internal/planner"
+	"plannerbench/internal/observe"
 )
 
 const testModel = "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"
@@ -310,7 +310,7 @@ func TestPlannerSampleMatchesParsedMetrics(t *testing.T) {
 	resp, err := http.Get(srv.URL + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	got, err := planner.ParseMetrics(resp.Body, 1)
+	got, err := observe.ParseMetrics(resp.Body, 1)
 	require.NoError(t, err)
 	got.At = want.At
 	require.InDeltaSlice(t, want.KVLoads, got.KVLoads, 1e-12)

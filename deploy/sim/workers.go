@@ -3,6 +3,8 @@ package sim
 import (
 	"fmt"
 	"time"
+
+	"plannerbench/internal/observe"
 )
 
 // WorkerState is a worker's life-cycle stage.
@@ -10,16 +12,16 @@ type WorkerState string
 
 // Worker states.
 const (
-	WorkerStarting WorkerState = "starting" // scaled up, not yet serving (start-up delay)
-	WorkerReady    WorkerState = "ready"
-	WorkerDraining WorkerState = "draining" // scaled down, finishing its work
+	WorkerStarting WorkerState = observe.StateStarting // scaled up, not yet serving (start-up delay)
+	WorkerReady    WorkerState = observe.StateReady
+	WorkerDraining WorkerState = observe.StateDraining // scaled down, finishing its work
 	WorkerStopped  WorkerState = "stopped"
 )
 
 // Worker roles.
 const (
-	RolePrefill = "prefill"
-	RoleDecode  = "decode"
+	RolePrefill = observe.RolePrefill
+	RoleDecode  = observe.RoleDecode
 )
 
 type prefillWorker struct {

@@ -75,21 +75,12 @@ func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Du
 	if r.EndAt.IsZero() {
 		r.EndAt = lastContent
 	}
-	r.FirstTokenAt = first
 	r.HTTPStatus = 200
-	scale := d.cfg.TimeScale
-	ms := func(a, b time.Time) float64 { return float64(b.Sub(a)) / float64(time.Millisecond) * scale }
-	r.LatencyMS = ms(r.SentAt, r.EndAt)
-	if !first.IsZero() {
-		r.TTFTMS = ms(r.SentAt, first)
-	}
 	out := int(r.CompletionTokens)
 	if out < 0 {
 		out = int(r.Chunks)
 	}
-	if out > 1 && !first.IsZero() {
-		r.ITLMS = (r.LatencyMS - r.TTFTMS) / float64(out-1)
-	}
+	r.SetTimings(r.SentAt, first, r.EndAt, out, d.cfg.TimeScale)
 	if r.Chunks == 0 {
 		r.Status, r.ErrorClass, r.Error = schemas.StatusError, schemas.ErrClassStream, "the stream ended without content"
 		d.errs.Add(1)

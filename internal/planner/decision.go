@@ -2,7 +2,6 @@ package planner
 
 import (
 	"fmt"
-	"time"
 
 	"plannerbench/schemas"
 )
@@ -16,7 +15,7 @@ type State struct {
 	// planner will not remove a decode worker (set after adding one).
 	DecodeGrace int `json:"decode_grace"`
 	// History holds the SLA planner's observed loads, newest last.
-	History []Load `json:"history,omitempty"`
+	History []schemas.Load `json:"history,omitempty"`
 	// ResetPrefill and ResetDecode are the ready workers when the current
 	// interval began (after the last adjustment was applied); the load
 	// planner skips an interval in which they changed. ResetKnown is false
@@ -31,59 +30,12 @@ func (s *State) MarkReset(prefillReady, decodeReady int) {
 	s.ResetKnown, s.ResetPrefill, s.ResetDecode = true, prefillReady, decodeReady
 }
 
-// Load is one interval's observed traffic, for the SLA planner.
-type Load struct {
-	RequestRate float64 `json:"request_rate"` // requests per second
-	ISL         float64 `json:"isl"`          // mean prompt tokens
-	OSL         float64 `json:"osl"`          // mean requested output tokens
-}
-
-// Inputs are the figures a decision was made from, recorded with it.
-type Inputs struct {
-	Samples         int     `json:"samples"`
-	AvgPrefillQueue float64 `json:"avg_prefill_queue"`
-	AvgKVLoad       float64 `json:"avg_kv_load"`
-	FirstQueue      float64 `json:"first_queue"`
-	LastQueue       float64 `json:"last_queue"`
-	PredictedQueue  float64 `json:"predicted_queue"`
-	PrefillAtStart  int     `json:"prefill_at_start"`
-	DecodeAtStart   int     `json:"decode_at_start"`
-	PrefillNow      int     `json:"prefill_now"`
-	DecodeNow       int     `json:"decode_now"`
-	GPUsBefore      int     `json:"gpus_before"`
-	GPUsAfter       int     `json:"gpus_after"`
-	DecodeGrace     int     `json:"decode_grace"`
-	Observed        Load    `json:"observed"`
-	Predicted       Load    `json:"predicted"`
-	PredictedTTFTMS float64 `json:"predicted_ttft_ms,omitempty"`
-	PredictedITLMS  float64 `json:"predicted_itl_ms,omitempty"`
-	UnconstrainedP  int     `json:"unconstrained_prefill,omitempty"`
-	UnconstrainedD  int     `json:"unconstrained_decode,omitempty"`
-}
-
-// Decision is a planner's verdict for one adjustment interval.
-type Decision struct {
-	At       time.Duration `json:"at"`
-	Interval int           `json:"interval"`
-	Mode     string        `json:"mode"`
-	// Prefill and Decode are the target numbers of workers.
-	Prefill      int    `json:"prefill"`
-	Decode       int    `json:"decode"`
-	DeltaPrefill int    `json:"delta_prefill"`
-	DeltaDecode  int    `json:"delta_decode"`
-	Reason       string `json:"reason"`
-	Inputs       Inputs `json:"inputs"`
-}
-
-// Changes reports whether the decision asks for a different deployment.
-func (d Decision) Changes() bool { return d.DeltaPrefill != 0 || d.DeltaDecode != 0 }
-
 // Decide runs the configured planner on one interval's samples (oldest
 // first). The last sample is the deployment as it stands at the decision.
 // It returns the decision and the state to carry forward.
-func Decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []Sample) (Decision, State) {
+func Decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []schemas.Sample) (schemas.Decision, State) {
 	st.Intervals++
-	d := Decision{Interval: st.Intervals, Mode: cfg.Mode}
+	d := schemas.Decision{Interval: st.Intervals, Mode: cfg.Mode}
 	if len(window) == 0 {
 		d.Reason = "no metric samples in this interval"
 		return d, st
@@ -109,22 +61,22 @@ func Decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []Sample
 	}
 }
 
-func meanQueue(w []Sample) float64 {
+func meanQueue(w []schemas.Sample) float64 {
 	q := make([]float64, len(w))
 	for i, s := range w {
 		q[i] = s.PrefillQueueSize
 	}
-	return mean(q)
+	return schemas.Mean(q)
 }
 
 // meanKV is the plain mean of every worker's KV load over the interval, as
 // the load planner computes it (np.mean over all collected values).
-func meanKV(w []Sample) float64 {
+func meanKV(w []schemas.Sample) float64 {
 	var all []float64
 	for _, s := range w {
 		all = append(all, s.KVLoads...)
 	}
-	return mean(all)
+	return schemas.Mean(all)
 }
 
 // decideLoad is Dynamo's load-based planner (DESIGN §3.3): skip when the
@@ -134,7 +86,7 @@ func meanKV(w []Sample) float64 {
 // queue is above its threshold, the GPU budget allows and the queue's trend
 // keeps it above; decode when the mean KV load is above its threshold and
 // the budget allows, starting a grace period). At most ±1 a role.
-func decideLoad(cfg schemas.PlannerConfig, st State, w []Sample, d Decision) (Decision, State) {
+func decideLoad(cfg schemas.PlannerConfig, st State, w []schemas.Sample, d schemas.Decision) (schemas.Decision, State) {
 	first, last := w[0], w[len(w)-1]
 	in := &d.Inputs
 	in.FirstQueue, in.LastQueue = first.PrefillQueueSize, last.PrefillQueueSize

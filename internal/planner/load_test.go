@@ -12,14 +12,14 @@ import (
 
 // window builds an interval of samples: queue values in order, one KV load
 // per decode worker per sample.
-func window(p, d int, queues []float64, kv float64) []Sample {
-	w := make([]Sample, len(queues))
+func window(p, d int, queues []float64, kv float64) []schemas.Sample {
+	w := make([]schemas.Sample, len(queues))
 	for i, q := range queues {
 		loads := make([]float64, d)
 		for j := range loads {
 			loads[j] = kv
 		}
-		w[i] = Sample{At: time.Duration(i+1) * time.Second, PrefillQueueSize: q, KVLoads: loads, PrefillWorkers: p, DecodeWorkers: d}
+		w[i] = schemas.Sample{At: time.Duration(i+1) * time.Second, PrefillQueueSize: q, KVLoads: loads, PrefillWorkers: p, DecodeWorkers: d}
 		w[i].Finish()
 	}
 	return w
@@ -118,9 +118,9 @@ func TestLoadPlannerMeansAreOverAllSamplesAndWorkers(t *testing.T) {
 }
 
 func TestKVLoadEstimate(t *testing.T) {
-	require.Equal(t, 0.5, KVLoad(0.5, 3, 0), "no active slots: no estimate")
-	require.InDelta(t, 0.56, KVLoad(0.5, 3, 4), 1e-12)
-	require.Equal(t, 0.5, KVLoad(0.5, 0, 4))
+	require.Equal(t, 0.5, schemas.KVLoad(0.5, 3, 0), "no active slots: no estimate")
+	require.InDelta(t, 0.56, schemas.KVLoad(0.5, 3, 4), 1e-12)
+	require.Equal(t, 0.5, schemas.KVLoad(0.5, 0, 4))
 }
 
 func TestNoopNeverScales(t *testing.T) {

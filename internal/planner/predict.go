@@ -35,7 +35,7 @@ func MovingAverage(window int) Predictor {
 		if len(h) == 0 {
 			return 0
 		}
-		return mean(h[max(0, len(h)-window):])
+		return schemas.Mean(h[max(0, len(h)-window):])
 	})
 }
 

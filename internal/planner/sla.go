@@ -23,11 +23,11 @@ const historyLimit = 64
 
 // observedLoad derives the interval's request rate and mean prompt and
 // output lengths from the cumulative counters of its first and last samples.
-func observedLoad(w []Sample, prev []Load) Load {
+func observedLoad(w []schemas.Sample, prev []schemas.Load) schemas.Load {
 	first, last := w[0], w[len(w)-1]
 	dt := (last.At - first.At).Seconds()
 	n := last.RequestsReceived - first.RequestsReceived
-	l := Load{}
+	l := schemas.Load{}
 	if dt > 0 {
 		l.RequestRate = n / dt
 	}
@@ -51,7 +51,7 @@ func observedLoad(w []Sample, prev []Load) Load {
 //   - when both exceed the GPU budget, cut proportionally.
 //
 // Deltas are relative to the workers serving or starting.
-func decideSLA(cfg schemas.PlannerConfig, perf PerfModel, st State, w []Sample, d Decision) (Decision, State) {
+func decideSLA(cfg schemas.PlannerConfig, perf PerfModel, st State, w []schemas.Sample, d schemas.Decision) (schemas.Decision, State) {
 	if perf == nil {
 		d.Reason = "sla planner has no performance model: no adjustment"
 		return d, st
@@ -66,17 +66,17 @@ func decideSLA(cfg schemas.PlannerConfig, perf PerfModel, st State, w []Sample, 
 	if len(st.History) > historyLimit {
 		st.History = st.History[len(st.History)-historyLimit:]
 	}
-	series := func(f func(Load) float64) []float64 {
+	series := func(f func(schemas.Load) float64) []float64 {
 		out := make([]float64, len(st.History))
 		for i, l := range st.History {
 			out[i] = f(l)
 		}
 		return out
 	}
-	next := Load{
-		RequestRate: pred.Predict(series(func(l Load) float64 { return l.RequestRate })),
-		ISL:         pred.Predict(series(func(l Load) float64 { return l.ISL })),
-		OSL:         pred.Predict(series(func(l Load) float64 { return l.OSL })),
+	next := schemas.Load{
+		RequestRate: pred.Predict(series(func(l schemas.Load) float64 { return l.RequestRate })),
+		ISL:         pred.Predict(series(func(l schemas.Load) float64 { return l.ISL })),
+		OSL:         pred.Predict(series(func(l schemas.Load) float64 { return l.OSL })),
 	}
 	in := &d.Inputs
 	in.Observed, in.Predicted = obs, next
@@ -131,7 +131,7 @@ func decodeOperatingPoint(perf PerfModel, itl time.Duration) (float64, time.Dura
 
 // sizePrefill returns the fewest prefill engines (up to limit) whose
 // estimated TTFT meets target, and that estimate.
-func sizePrefill(perf PerfModel, l Load, step, target time.Duration, limit int) (int, time.Duration) {
+func sizePrefill(perf PerfModel, l schemas.Load, step, target time.Duration, limit int) (int, time.Duration) {
 	isl := int(math.Ceil(l.ISL))
 	service := perf.PrefillTime(isl).Seconds()
 	fixed := perf.TransferTime(isl) + step
@@ -153,7 +153,7 @@ func sizePrefill(perf PerfModel, l Load, step, target time.Duration, limit int) 
 
 // sizeDecode returns the decode engines needed to hold the predicted
 // concurrency at utilisation util.
-func sizeDecode(perf PerfModel, l Load, util float64, step time.Duration) int {
+func sizeDecode(perf PerfModel, l schemas.Load, util float64, step time.Duration) int {
 	concurrency := l.RequestRate * l.OSL * step.Seconds() // Little's law
 	tokens := concurrency * (l.ISL + l.OSL/2)             // mean context held
 	byKV := tokens / (util * float64(perf.KVCapacityTokens()))

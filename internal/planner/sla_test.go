@@ -50,16 +50,16 @@ func slaRun(t *testing.T, predictor string, rate func(float64) float64, interval
 	p, d := 1, 1
 	var targets []int
 	for k := 0; k < intervals; k++ {
-		var w []planner.Sample
+		var w []schemas.Sample
 		for s := 0; s <= 10; s++ {
 			at := float64(k*10 + s)
 			if s > 0 {
 				received += rate(at)
 			}
-			w = append(w, planner.Sample{At: time.Duration(at * float64(time.Second)), PrefillWorkers: p, DecodeWorkers: d,
+			w = append(w, schemas.Sample{At: time.Duration(at * float64(time.Second)), PrefillWorkers: p, DecodeWorkers: d,
 				RequestsReceived: received, PromptTokensReceived: received * 3000, OutputTokensRequested: received * 150})
 		}
-		var dec planner.Decision
+		var dec schemas.Decision
 		dec, st = planner.Decide(cfg, prof, st, w)
 		p, d = dec.Prefill, dec.Decode
 		targets = append(targets, p)
@@ -107,7 +107,7 @@ func TestSLAPlannerRespectsBudget(t *testing.T) {
 	prof, _ := sim.LoadProfile("h100-llama8b")
 	cfg := schemas.DefaultPlannerConfig()
 	cfg.Mode, cfg.Predictor = schemas.PlannerSLA, schemas.PredictorConstant
-	w := []planner.Sample{
+	w := []schemas.Sample{
 		{At: 0, PrefillWorkers: 1, DecodeWorkers: 1},
 		{At: 10 * time.Second, PrefillWorkers: 1, DecodeWorkers: 1, RequestsReceived: 1000, PromptTokensReceived: 3e6, OutputTokensRequested: 150e3},
 	}

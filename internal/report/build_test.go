@@ -14,8 +14,8 @@ import (
 
 	"plannerbench/deploy/sim"
 	"plannerbench/deploy/sim/replay"
+	"plannerbench/internal/atomicfile"
 	"plannerbench/internal/report"
-	"plannerbench/internal/results"
 	"plannerbench/internal/synth"
 	"plannerbench/schemas"
 )
@@ -46,7 +46,7 @@ func TestBuildFromReplayedCases(t *testing.T) {
 		require.NoError(t, err)
 		spec := schemas.Case{ID: c.name, Matrix: "m", Name: c.name, Model: schemas.DefaultModel, Backend: schemas.Backend{Kind: "sim", Profile: prof.Name},
 			TimeScale: 1, Trace: schemas.TraceSpec{Synth: &p}, Deployment: c.dep, Planner: pc, Repeat: 1}
-		require.NoError(t, results.WriteJSON(filepath.Join(caseDir, "case.json"), spec))
+		require.NoError(t, atomicfile.WriteJSON(filepath.Join(caseDir, "case.json"), spec))
 	}
 	cmp, err := report.Build(context.Background(), filepath.Join(dir, "m"), "")
 	require.NoError(t, err)

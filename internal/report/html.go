@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"plannerbench/internal/atomicfile"
 	"plannerbench/internal/results"
 )
 
@@ -129,7 +130,7 @@ func BuildFrom(ctx context.Context, dir string, cases []Case, baseline string) (
 	if err := WriteTable(&table, cmp); err != nil {
 		return cmp, err
 	}
-	if err := results.WriteJSON(filepath.Join(dir, ComparisonFile), cmp); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(dir, ComparisonFile), cmp); err != nil {
 		return cmp, err
 	}
 	f, err := os.CreateTemp(dir, ".report.html.tmp-*")

@@ -14,12 +14,12 @@ import (
 // LoadCase reads a case folder's case.json and summary.json.
 func LoadCase(dir string) (Case, error) {
 	c := Case{Dir: dir, Status: "completed"}
-	data, err := os.ReadFile(filepath.Join(dir, "case.json"))
+	data, err := os.ReadFile(filepath.Join(dir, results.CaseFile))
 	if err != nil {
 		return c, fmt.Errorf("read case %s: %w", dir, err)
 	}
 	if err := json.Unmarshal(data, &c.Spec); err != nil {
-		return c, fmt.Errorf("%s: %w", filepath.Join(dir, "case.json"), err)
+		return c, fmt.Errorf("%s: %w", filepath.Join(dir, results.CaseFile), err)
 	}
 	c.ID = c.Spec.ID
 	data, err = os.ReadFile(filepath.Join(dir, results.SummaryFile))
@@ -44,7 +44,7 @@ func LoadMatrix(dir string) ([]Case, error) {
 		if !e.IsDir() {
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(dir, e.Name(), "case.json")); err != nil {
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), results.CaseFile)); err != nil {
 			continue
 		}
 		c, err := LoadCase(filepath.Join(dir, e.Name()))

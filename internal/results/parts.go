@@ -4,6 +4,8 @@
 package results
 
 import (
+	"plannerbench/internal/atomicfile"
+
 	"context"
 	"fmt"
 	"io"
@@ -86,7 +88,7 @@ func (w *PartWriter[T]) Flush() error {
 // writeParquetFile writes rec to path atomically.
 func writeParquetFile(path string, schema *arrow.Schema, rec arrow.RecordBatch) error {
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithMaxRowGroupLength(1<<30))
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		fw, err := pqarrow.NewFileWriter(schema, w, props, pqarrow.DefaultWriterProps())
 		if err != nil {
 			return err
@@ -97,35 +99,6 @@ func writeParquetFile(path string, schema *arrow.Schema, rec arrow.RecordBatch) 
 		}
 		return err
 	})
-}
-
-// WriteFileAtomic writes path through a temporary file in the same folder
-// that is synced, made world-readable and renamed into place, so readers
-// see the old file or the whole new one, never a part.
-func WriteFileAtomic(path string, write func(w io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, nothing to remove
-	// writerOnly hides Close, so the writer cannot close the file first.
-	err = write(struct{ io.Writer }{tmp})
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // ListParts returns the finished parts in dir in order.

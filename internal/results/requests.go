@@ -19,11 +19,11 @@ const RequestsDir = "requests"
 
 // NewRequestWriter writes request records as parts under dir.
 func NewRequestWriter(dir string) (*PartWriter[schemas.RequestRecord], error) {
-	return NewPartWriter(dir, schemas.RequestArrowSchema, buildRequestBatch)
+	return NewPartWriter(dir, RequestArrowSchema, buildRequestBatch)
 }
 
 func buildRequestBatch(mem memory.Allocator, rows []schemas.RequestRecord) arrow.RecordBatch {
-	b := array.NewRecordBuilder(mem, schemas.RequestArrowSchema)
+	b := array.NewRecordBuilder(mem, RequestArrowSchema)
 	defer b.Release()
 	f := b.Fields()
 	for i := range rows {
@@ -113,7 +113,7 @@ func ReadRequests(ctx context.Context, dir string) ([]schemas.RequestRecord, err
 }
 
 func requestsFromTable(tbl arrow.Table) ([]schemas.RequestRecord, error) {
-	want := schemas.RequestArrowSchema
+	want := RequestArrowSchema
 	if tbl.NumCols() != int64(want.NumFields()) {
 		return nil, fmt.Errorf("has %d columns, want %d", tbl.NumCols(), want.NumFields())
 	}

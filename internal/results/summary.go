@@ -1,11 +1,9 @@
 package results
 
 import (
-	"encoding/json"
-	"fmt"
-	"io"
+	"plannerbench/internal/atomicfile"
+
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -146,23 +144,7 @@ func meetsSLO(r *schemas.RequestRecord, slo SLO) bool {
 
 // WriteSummary writes v as indented JSON to dir/summary.json atomically.
 func WriteSummary(dir string, v any) error {
-	return WriteJSON(filepath.Join(dir, "summary.json"), v)
-}
-
-// WriteJSON writes v as indented JSON to path atomically, creating its
-// folder.
-func WriteJSON(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", path, err)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return WriteFileAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(append(data, '\n'))
-		return err
-	})
+	return atomicfile.WriteJSON(filepath.Join(dir, SummaryFile), v)
 }
 
 // ErrorClasses lists the keys of m sorted, for stable printing.

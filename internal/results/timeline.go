@@ -13,7 +13,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
-	"plannerbench/internal/planner"
 	"plannerbench/internal/tfevents"
 	"plannerbench/schemas"
 )
@@ -29,11 +28,11 @@ const (
 func WriteTimeline(path string, rows []schemas.TimelineRow) error {
 	rec := buildTimelineBatch(memory.NewGoAllocator(), rows)
 	defer rec.Release()
-	return writeParquetFile(path, schemas.TimelineArrowSchema, rec)
+	return writeParquetFile(path, TimelineArrowSchema, rec)
 }
 
 func buildTimelineBatch(mem memory.Allocator, rows []schemas.TimelineRow) arrow.RecordBatch {
-	b := array.NewRecordBuilder(mem, schemas.TimelineArrowSchema)
+	b := array.NewRecordBuilder(mem, TimelineArrowSchema)
 	defer b.Release()
 	f := b.Fields()
 	for _, r := range rows {
@@ -64,8 +63,8 @@ func ReadTimeline(ctx context.Context, path string) ([]schemas.TimelineRow, erro
 		return nil, err
 	}
 	defer tbl.Release()
-	if int(tbl.NumCols()) != schemas.TimelineArrowSchema.NumFields() {
-		return nil, fmt.Errorf("%s: has %d columns, want %d", path, tbl.NumCols(), schemas.TimelineArrowSchema.NumFields())
+	if int(tbl.NumCols()) != TimelineArrowSchema.NumFields() {
+		return nil, fmt.Errorf("%s: has %d columns, want %d", path, tbl.NumCols(), TimelineArrowSchema.NumFields())
 	}
 	rdr := array.NewTableReader(tbl, 64<<10)
 	defer rdr.Release()
@@ -128,7 +127,7 @@ func WriteTensorBoard(dir string, start time.Time, rows []schemas.TimelineRow) (
 func TimelinePath(caseDir string) string { return filepath.Join(caseDir, TimelineFile) }
 
 // AddGPUs fills the summary's time-averaged GPU figures from the samples.
-func AddGPUs(sum *Summary, samples []planner.Sample, pullSeconds float64) {
+func AddGPUs(sum *Summary, samples []schemas.Sample, pullSeconds float64) {
 	if len(samples) == 0 {
 		return
 	}
@@ -144,7 +143,7 @@ func AddGPUs(sum *Summary, samples []planner.Sample, pullSeconds float64) {
 
 // TimelineFromSamples builds the timeline: one row a sample, each decision on the
 // row of the last sample of its interval.
-func TimelineFromSamples(samples []planner.Sample, decisions []planner.Decision) []schemas.TimelineRow {
+func TimelineFromSamples(samples []schemas.Sample, decisions []schemas.Decision) []schemas.TimelineRow {
 	sort.SliceStable(samples, func(i, j int) bool { return samples[i].At < samples[j].At })
 	rows := make([]schemas.TimelineRow, len(samples))
 	for i, s := range samples {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
-	"plannerbench/activities"
+	"plannerbench/activities/payload"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 	"plannerbench/workflows"
@@ -55,7 +55,7 @@ func TestWorkerKilledDuringDriveLoad(t *testing.T) {
 	c := srv.client(t)
 	in := matrixInput(t, sprintf(crashMatrix, "crash"))
 	run := startMatrix(t, c, in)
-	caseDir := activities.CaseDir(res, "crash", "planner")
+	caseDir := payload.CaseDir(res, "crash", "planner")
 	waitForLoad(t, c, "crash", caseDir)
 	time.Sleep(2 * time.Second)
 	w.kill()
@@ -99,7 +99,7 @@ func TestServerRestartMidRun(t *testing.T) {
 	c := srv.client(t)
 	in := matrixInput(t, sprintf(crashMatrix, "restart"))
 	run := startMatrix(t, c, in)
-	caseDir := activities.CaseDir(res, "restart", "planner")
+	caseDir := payload.CaseDir(res, "restart", "planner")
 	waitForLoad(t, c, "restart", caseDir)
 	srv.restart(3 * time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)

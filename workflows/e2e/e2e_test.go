@@ -12,12 +12,12 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
-	"plannerbench/activities"
+	"plannerbench/activities/payload"
 	"plannerbench/internal/report"
 	"plannerbench/internal/results"
+	"plannerbench/internal/tclient"
 	"plannerbench/schemas"
 	"plannerbench/workflows"
-	"plannerbench/workflows/connect"
 )
 
 // matrixInput parses a matrix and expands it.
@@ -29,7 +29,7 @@ func matrixInput(t *testing.T, yaml string) workflows.MatrixInput {
 
 func startMatrix(t *testing.T, c client.Client, in workflows.MatrixInput) client.WorkflowRun {
 	run, err := c.ExecuteWorkflow(context.Background(), client.StartWorkflowOptions{
-		ID: workflows.MatrixID(in.Name, in.Hash), TaskQueue: activities.SharedQueue,
+		ID: workflows.MatrixID(in.Name, in.Hash), TaskQueue: payload.SharedQueue,
 	}, workflows.MatrixWorkflowName, in)
 	require.NoError(t, err)
 	return run
@@ -77,7 +77,7 @@ func TestSeedMatrixEndToEnd(t *testing.T) {
 	} else {
 		temporalCLI(t)
 		var err error
-		c, err = connect.Dial(context.Background(), connect.Options{Address: address, Namespace: "default"}, nil)
+		c, err = tclient.Dial(context.Background(), &tclient.Options{Address: address, Namespace: "default"}, nil)
 		require.NoError(t, err)
 		defer c.Close()
 	}
@@ -112,7 +112,7 @@ max_parallel: 2
 	for _, oc := range out.Cases {
 		require.Equal(t, "completed", oc.Status, oc.Error)
 		dir := oc.Result.Dir
-		for _, f := range []string{results.SummaryFile, results.TimelineFile, "case.json", activities.SamplesFile} {
+		for _, f := range []string{results.SummaryFile, results.TimelineFile, "case.json", payload.SamplesFile} {
 			require.FileExists(t, filepath.Join(dir, f))
 		}
 		events, _ := filepath.Glob(filepath.Join(dir, results.TensorBoardDir, "events.out.tfevents.*"))

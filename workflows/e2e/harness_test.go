@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"plannerbench/internal/tclient"
 	"plannerbench/workflows"
-	"plannerbench/workflows/connect"
 )
 
 // repoRoot is the module's root, two folders up from this package.
@@ -136,7 +136,7 @@ func (s *devServer) restart(downFor time.Duration) {
 }
 
 func (s *devServer) client(t *testing.T) client.Client {
-	c, err := connect.Dial(context.Background(), connect.Options{Address: s.Address, Namespace: "default"}, nil)
+	c, err := tclient.Dial(context.Background(), &tclient.Options{Address: s.Address, Namespace: "default"}, nil)
 	require.NoError(t, err)
 	t.Cleanup(c.Close)
 	return c

@@ -25,11 +25,14 @@ var Epoch = time.Unix(0, 0).UTC()
 // Options configure one replay.
 type Options struct {
 	TracePath string
-	Profile   *sim.Profile
+	Profile   *schemas.Profile
 	// Graph is the starting deployment (its worker counts) and engine settings.
 	Graph   sim.GraphConfig
 	Planner schemas.PlannerConfig
 	SLO     results.SLO
+	// Case, when set, is written to OutDir as case.json, so that
+	// `plannerbench report` compares replayed cases as it does live ones.
+	Case *schemas.Case
 	// OutDir, when set, receives requests/, timeline.parquet,
 	// tensorboard/ and summary.json.
 	OutDir string
@@ -39,7 +42,7 @@ type Options struct {
 type Result struct {
 	Summary   results.Summary         `json:"summary"`
 	Timeline  []schemas.TimelineRow   `json:"-"`
-	Decisions []planner.Decision      `json:"-"`
+	Decisions []schemas.Decision      `json:"-"`
 	Records   []schemas.RequestRecord `json:"-"`
 }
 
@@ -92,9 +95,9 @@ type runner struct {
 	inFlight int
 	traceEnd bool
 	readErr  error
-	window   []planner.Sample
+	window   []schemas.Sample
 	state    planner.State
-	samples  []planner.Sample
+	samples  []schemas.Sample
 }
 
 func (r *runner) run(ctx context.Context) error {
@@ -126,10 +129,7 @@ func (r *runner) run(ctx context.Context) error {
 	if r.readErr != nil {
 		return r.readErr
 	}
-	sum := results.Summarize(r.res.Records, 1, r.opts.SLO)
-	results.AddGPUs(&sum, r.samples, pull.Seconds())
-	r.res.Summary = sum
-	r.res.Timeline = results.TimelineFromSamples(r.samples, r.res.Decisions)
+	r.res.Summary, r.res.Timeline = results.BuildCase(r.res.Records, r.samples, r.res.Decisions, 1, r.opts.SLO, pull)
 	return nil
 }
 
@@ -173,18 +173,13 @@ func (r *runner) finish(a *arrival, at time.Duration, reason sim.FinishReason) {
 	rec := &a.record
 	rec.FinishReason = string(reason)
 	rec.PromptTokens, rec.HTTPStatus = int32(a.rec.InputLength), 200
-	sent := rec.SentAt.Sub(Epoch)
-	rec.EndAt = Epoch.Add(at)
-	rec.LatencyMS = msOf(at - sent)
+	n := a.rec.OutputLength
+	var first time.Time
 	if a.first > 0 {
-		n := a.rec.OutputLength
-		rec.FirstTokenAt = Epoch.Add(a.first)
-		rec.TTFTMS = msOf(a.first - sent)
+		first = Epoch.Add(a.first)
 		rec.Chunks, rec.CompletionTokens = int32(n), int32(n)
-		if n > 1 {
-			rec.ITLMS = (rec.LatencyMS - rec.TTFTMS) / float64(n-1)
-		}
 	}
+	rec.SetTimings(rec.SentAt, first, Epoch.Add(at), n, 1)
 	rec.Status = schemas.StatusOK
 	if reason != sim.FinishLength {
 		rec.Status, rec.ErrorClass = schemas.StatusError, schemas.ErrClassStream
@@ -193,7 +188,7 @@ func (r *runner) finish(a *arrival, at time.Duration, reason sim.FinishReason) {
 }
 
 // sample pulls metrics; at the end of an adjustment interval the planner
-// decides and its decision is applied.
+// ticks on the interval's samples, scaling the engine directly.
 func (r *runner) sample(adjust bool) {
 	gpus := r.opts.Graph.GPUsPerEngine
 	s := r.eng.Snapshot().PlannerSample(gpus)
@@ -202,25 +197,16 @@ func (r *runner) sample(adjust bool) {
 	if !adjust {
 		return
 	}
-	if !r.state.ResetKnown {
-		r.state.MarkReset(r.window[0].PrefillWorkers, r.window[0].DecodeWorkers)
-	}
-	d, st := planner.Decide(r.opts.Planner, r.opts.Profile, r.state, r.window)
-	r.state = st
-	if d.Changes() {
-		p := max(s.PrefillWorkers+s.PrefillStarting+d.DeltaPrefill, 0)
-		dec := max(s.DecodeWorkers+s.DecodeStarting+d.DeltaDecode, 1)
-		if err := r.eng.Scale(p, dec); err != nil {
-			d.Reason += "; scaling failed: " + err.Error()
+	d, st := planner.Tick(r.opts.Planner, planner.PerfOf(r.opts.Profile), r.state, s.At, r.window, func(t schemas.Target) (schemas.Workers, error) {
+		if err := r.eng.Scale(t.Prefill, t.Decode); err != nil {
+			return schemas.Workers{}, err
 		}
-	}
-	after := r.eng.Snapshot().PlannerSample(gpus)
-	r.state.MarkReset(after.PrefillWorkers, after.DecodeWorkers)
+		return schemas.WorkersOf(r.eng.Snapshot().PlannerSample(gpus)), nil
+	})
+	r.state = st
 	r.res.Decisions = append(r.res.Decisions, d)
 	r.window = r.window[:0]
 }
-
-func msOf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // write stores the replay's files as a real run does.
 func (r *runner) write() error {
@@ -240,11 +226,5 @@ func (r *runner) write() error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	if err := results.WriteTimeline(results.TimelinePath(dir), r.res.Timeline); err != nil {
-		return err
-	}
-	if _, err := results.WriteTensorBoard(filepath.Join(dir, results.TensorBoardDir), Epoch, r.res.Timeline); err != nil {
-		return err
-	}
-	return results.WriteSummary(dir, r.res.Summary)
+	return results.WriteCase(dir, results.CaseFiles{Spec: r.opts.Case, Summary: r.res.Summary, Timeline: r.res.Timeline, T0: Epoch})
 }

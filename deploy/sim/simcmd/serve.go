@@ -16,27 +16,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"plannerbench/deploy/sim"
-	"plannerbench/internal/results"
+	"plannerbench/internal/atomicfile"
+	"plannerbench/internal/cliutil"
 )
 
-// Ready is what `sim serve --ready-file` writes once it listens, so a
-// parent process learns the port (with --port 0) and the pid.
-type Ready struct {
-	URL       string  `json:"url"`
-	PID       int     `json:"pid"`
-	Model     string  `json:"model"`
-	Config    string  `json:"config"`
-	Profile   string  `json:"profile"`
-	TimeScale float64 `json:"time_scale"`
-}
-
-// BadInput marks errors caused by flags or files, for the caller's exit code.
-type BadInput struct{ Err error }
-
-func (e BadInput) Error() string { return e.Err.Error() }
-func (e BadInput) Unwrap() error { return e.Err }
-
-func badInput(err error) error { return BadInput{err} }
+func badInput(err error) error { return cliutil.Bad(err) }
 
 // NewServeCommand returns `serve`, to be added under a `sim` command.
 func NewServeCommand() *cobra.Command {
@@ -73,7 +57,7 @@ Prompt length is counted as one token per whitespace-separated word.
 				cfg.Model = model
 			}
 			if adminToken == "" {
-				adminToken = os.Getenv("PLANNERBENCH_ADMIN_TOKEN")
+				adminToken = os.Getenv(sim.AdminTokenEnv)
 			}
 			eng, err := sim.NewEngine(prof, *cfg)
 			if err != nil {
@@ -86,7 +70,7 @@ Prompt length is counted as one token per whitespace-separated word.
 			}
 			return Serve(cmd.Context(), ln, eng, timeScale, sim.ServerOptions{
 				Model: cfg.Model, AdminToken: adminToken, AllowRemoteAdmin: allowRemote, Logger: log,
-			}, readyFile, Ready{Config: cfg.Name, Profile: prof.Name, Model: cfg.Model, TimeScale: timeScale}, log)
+			}, readyFile, sim.Ready{Config: cfg.Name, Profile: prof.Name, Model: cfg.Model, TimeScale: timeScale}, log)
 		},
 	}
 	f := c.Flags()
@@ -104,7 +88,7 @@ Prompt length is counted as one token per whitespace-separated word.
 
 // Serve runs the engine and its HTTP front on ln until ctx ends, then shuts
 // down gracefully.
-func Serve(ctx context.Context, ln net.Listener, eng *sim.Engine, timeScale float64, opts sim.ServerOptions, readyFile string, ready Ready, log *slog.Logger) error {
+func Serve(ctx context.Context, ln net.Listener, eng *sim.Engine, timeScale float64, opts sim.ServerOptions, readyFile string, ready sim.Ready, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	rt := sim.NewRealtime(eng, timeScale)
@@ -113,7 +97,7 @@ func Serve(ctx context.Context, ln net.Listener, eng *sim.Engine, timeScale floa
 	ready.URL = "http://" + ln.Addr().String()
 	ready.PID = os.Getpid()
 	if readyFile != "" {
-		if err := results.WriteJSON(readyFile, ready); err != nil {
+		if err := atomicfile.WriteJSON(readyFile, ready); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package planner
+package observe
 
 import (
 	"fmt"
@@ -8,18 +8,20 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"plannerbench/schemas"
 )
 
 // ParseMetrics reads a deployment's Prometheus text exposition (the
 // simulator's /metrics, or a Dynamo graph exporting the same names) into a
-// Sample. gpusPerEngine converts worker counts to GPUs.
-func ParseMetrics(r io.Reader, gpusPerEngine int) (Sample, error) {
+// schemas.Sample. gpusPerEngine converts worker counts to GPUs.
+func ParseMetrics(r io.Reader, gpusPerEngine int) (schemas.Sample, error) {
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(r)
 	if err != nil {
-		return Sample{}, fmt.Errorf("parse metrics: %w", err)
+		return schemas.Sample{}, fmt.Errorf("parse metrics: %w", err)
 	}
-	var s Sample
+	var s schemas.Sample
 	type worker struct{ usage, waiting, active float64 }
 	workers := map[string]*worker{}
 	get := func(name string) *worker {
@@ -37,43 +39,43 @@ func ParseMetrics(r io.Reader, gpusPerEngine int) (Sample, error) {
 			for _, l := range m.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
 			}
-			if st, ok := labels["state"]; ok && st != "ready" && isWorkerGauge(name) {
+			if st, ok := labels[LabelState]; ok && st != StateReady && isWorkerGauge(name) {
 				continue // a Dynamo planner sees only registered (ready) workers
 			}
 			switch name {
-			case "gpu_cache_usage_perc":
-				get(labels["worker"]).usage = v
-			case "num_requests_waiting":
-				get(labels["worker"]).waiting = v
+			case GPUCacheUsage:
+				get(labels[LabelWorker]).usage = v
+			case RequestsWaiting:
+				get(labels[LabelWorker]).waiting = v
 				s.TotalQueuedRequests += v
-			case "request_active_slots":
-				get(labels["worker"]).active = v
+			case ActiveSlots:
+				get(labels[LabelWorker]).active = v
 				s.ActiveRequests += v
-			case "prefill_queue_size":
+			case PrefillQueueSize:
 				s.PrefillQueueSize = v
-			case "workers":
+			case Workers:
 				n := int(v)
-				switch labels["role"] + "/" + labels["state"] {
-				case "prefill/ready":
+				switch labels[LabelRole] + "/" + labels[LabelState] {
+				case RolePrefill + "/" + StateReady:
 					s.PrefillWorkers = n
-				case "decode/ready":
+				case RoleDecode + "/" + StateReady:
 					s.DecodeWorkers = n
-				case "prefill/starting":
+				case RolePrefill + "/" + StateStarting:
 					s.PrefillStarting = n
-				case "decode/starting":
+				case RoleDecode + "/" + StateStarting:
 					s.DecodeStarting = n
-				case "prefill/draining":
+				case RolePrefill + "/" + StateDraining:
 					s.PrefillDraining = n
-				case "decode/draining":
+				case RoleDecode + "/" + StateDraining:
 					s.DecodeDraining = n
 				}
-			case "num_gpu":
+			case NumGPU:
 				s.GPUsHeld = int(v)
-			case "sim_requests_received_total":
+			case RequestsReceived:
 				s.RequestsReceived = v
-			case "sim_prompt_tokens_received_total":
+			case PromptTokensReceived:
 				s.PromptTokensReceived = v
-			case "sim_output_tokens_requested_total":
+			case OutputTokensRequested:
 				s.OutputTokensRequested = v
 			}
 		}
@@ -85,7 +87,7 @@ func ParseMetrics(r io.Reader, gpusPerEngine int) (Sample, error) {
 	sort.Strings(names) // stable order: the mean must not depend on map order
 	for _, n := range names {
 		w := workers[n]
-		s.KVLoads = append(s.KVLoads, KVLoad(w.usage, w.waiting, w.active))
+		s.KVLoads = append(s.KVLoads, schemas.KVLoad(w.usage, w.waiting, w.active))
 	}
 	s.NumGPU = (s.PrefillWorkers + s.DecodeWorkers) * gpusPerEngine
 	s.Finish()
@@ -93,7 +95,7 @@ func ParseMetrics(r io.Reader, gpusPerEngine int) (Sample, error) {
 }
 
 func isWorkerGauge(name string) bool {
-	return name == "gpu_cache_usage_perc" || name == "num_requests_waiting" || name == "request_active_slots"
+	return name == GPUCacheUsage || name == RequestsWaiting || name == ActiveSlots
 }
 
 func metricValue(m *dto.Metric) float64 {

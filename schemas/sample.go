@@ -1,9 +1,4 @@
-// Package planner holds the planners' decision rules as pure functions
-// (DESIGN §3.3): given the metric samples of an adjustment interval and the
-// carried state, return a decision with its inputs and a reason. The same
-// code runs inside the Temporal PlannerWorkflow and inside a virtual-time
-// replay; nothing here does I/O or reads a clock.
-package planner
+package schemas
 
 import "time"
 
@@ -50,10 +45,11 @@ func KVLoad(cacheUsage, waiting, activeSlots float64) float64 {
 
 // Finish fills AverageKVLoad from KVLoads.
 func (s *Sample) Finish() {
-	s.AverageKVLoad = mean(s.KVLoads)
+	s.AverageKVLoad = Mean(s.KVLoads)
 }
 
-func mean(v []float64) float64 {
+// Mean is the plain mean of v, 0 for none.
+func Mean(v []float64) float64 {
 	if len(v) == 0 {
 		return 0
 	}

@@ -1,17 +1,33 @@
-// Package activities holds the Temporal activities of a benchmark: thin
-// adapters over the domain packages (synthesis, the simulator, the load
-// driver, results) that add heartbeats, checkpoints and error
-// classification. Data stays on disk; activities exchange references.
-package activities
+// Package payload is the contract between the workflows and the
+// activities: activity names, task queues, and the inputs and results that
+// travel through Temporal. Everything here is plain data (stdlib and
+// schemas types only), so the workflows link none of the domain packages
+// and renaming a field in one of them cannot silently change a payload
+// recorded in a running workflow's history.
+package payload
 
 import (
 	"path/filepath"
 	"time"
 
-	"plannerbench/deploy/sim"
-	"plannerbench/internal/loadgen"
-	"plannerbench/internal/planner"
 	"plannerbench/schemas"
+)
+
+// Activity names: the methods of activities.Activities, registered under
+// their own names. A test in package activities checks each one names a
+// method.
+const (
+	NodeQueueActivity       = "NodeQueue"
+	FindCompletedActivity   = "FindCompleted"
+	SynthesizeTraceActivity = "SynthesizeTrace"
+	DeployActivity          = "Deploy"
+	ScaleActivity           = "Scale"
+	CollectMetricsActivity  = "CollectMetrics"
+	ObserveActivity         = "Observe"
+	DriveLoadActivity       = "DriveLoad"
+	TeardownActivity        = "Teardown"
+	SummarizeActivity       = "Summarize"
+	CompareCasesActivity    = "CompareCases"
 )
 
 // Task queues (DESIGN §3.6).
@@ -32,13 +48,14 @@ const (
 	ErrValidation = "ValidationError"
 	// ErrUnsupported: the backend is not one this worker can deploy.
 	ErrUnsupported = "UnsupportedBackend"
+	// ErrScaleRefused: the deployment refused a scaling request.
+	ErrScaleRefused = "ScaleRefused"
 )
 
-// Files of a case folder.
+// Files of a case folder written by the activities.
 const (
-	SamplesFile    = "samples.jsonl"   // one planner.Sample a line, from CollectMetrics
-	DecisionsFile  = "decisions.jsonl" // one planner.Decision a line, from Observe
-	DeploymentFile = "deployment.json" // the running deployment's pid, URL and config
+	SamplesFile   = "samples.jsonl"   // one schemas.Sample a line, from CollectMetrics
+	DecisionsFile = "decisions.jsonl" // one schemas.Decision a line, from Observe
 )
 
 // CaseDir is where a case's files live: <results>/<matrix>/<case>.
@@ -69,39 +86,16 @@ type DeployInput struct {
 	GPUsPerEngine int                `json:"gpus_per_engine"`
 }
 
-// DeploymentRef identifies a running deployment.
-type DeploymentRef struct {
-	Node          string      `json:"node"`
-	URL           string      `json:"url"`
-	PID           int         `json:"pid"`
-	StateFile     string      `json:"state_file"`
-	Model         string      `json:"model"`
-	TimeScale     float64     `json:"time_scale"`
-	GPUsPerEngine int         `json:"gpus_per_engine"`
-	Profile       sim.Profile `json:"profile"`
-}
-
-// ScaleInput changes a deployment by deltas relative to the workers
-// serving or starting.
+// ScaleInput asks a deployment for a target.
 type ScaleInput struct {
-	Deployment   DeploymentRef `json:"deployment"`
-	DeltaPrefill int           `json:"delta_prefill"`
-	DeltaDecode  int           `json:"delta_decode"`
-}
-
-// Workers are a deployment's workers by state after a change.
-type Workers struct {
-	PrefillReady    int `json:"prefill_ready"`
-	DecodeReady     int `json:"decode_ready"`
-	PrefillStarting int `json:"prefill_starting"`
-	DecodeStarting  int `json:"decode_starting"`
-	NumGPU          int `json:"num_gpu"`
+	Deployment schemas.DeploymentRef `json:"deployment"`
+	Target     schemas.Target        `json:"target"`
 }
 
 // CollectInput starts the metric scraper of a case.
 type CollectInput struct {
-	Case       CaseRef       `json:"case"`
-	Deployment DeploymentRef `json:"deployment"`
+	Case       CaseRef               `json:"case"`
+	Deployment schemas.DeploymentRef `json:"deployment"`
 	// T0 is the case's start; a sample's At is (now - T0) * time scale.
 	T0 time.Time `json:"t0"`
 	// PullInterval is in trace time.
@@ -114,33 +108,40 @@ type ObserveInput struct {
 	Case     CaseRef           `json:"case"`
 	From     time.Duration     `json:"from"`
 	To       time.Duration     `json:"to"`
-	Decision *planner.Decision `json:"decision,omitempty"`
+	Decision *schemas.Decision `json:"decision,omitempty"`
 }
 
 // DriveInput replays a case's trace against its deployment.
 type DriveInput struct {
-	Case       CaseRef          `json:"case"`
-	Deployment DeploymentRef    `json:"deployment"`
-	Trace      schemas.TraceRef `json:"trace"`
-	T0         time.Time        `json:"t0"`
-	BlockSize  int              `json:"block_size"`
+	Case       CaseRef               `json:"case"`
+	Deployment schemas.DeploymentRef `json:"deployment"`
+	Trace      schemas.TraceRef      `json:"trace"`
+	T0         time.Time             `json:"t0"`
+	BlockSize  int                   `json:"block_size"`
 }
 
 // DriveResult is the load driver's final tally.
 type DriveResult struct {
-	loadgen.Progress
+	Total         int     `json:"total"`
+	Sent          int64   `json:"sent"`
+	Done          int64   `json:"done"`
+	Errors        int64   `json:"errors"`
+	Skipped       int64   `json:"skipped"`
+	Interrupted   int64   `json:"interrupted"`
+	Reanchors     int64   `json:"reanchors"`
 	LatenessP50MS float64 `json:"lateness_p50_ms"`
+	LatenessP99MS float64 `json:"lateness_p99_ms"`
 	LatenessMaxMS float64 `json:"lateness_max_ms"`
 }
 
 // Progress is what DriveLoad signals to its workflow while it runs.
 type Progress struct {
-	Sent          int64   `json:"sent"`
-	Done          int64   `json:"done"`
-	Errors        int64   `json:"errors"`
-	Total         int     `json:"total"`
-	LatenessP99MS float64 `json:"lateness_p99_ms"`
-	Workers       Workers `json:"workers"`
+	Sent          int64           `json:"sent"`
+	Done          int64           `json:"done"`
+	Errors        int64           `json:"errors"`
+	Total         int             `json:"total"`
+	LatenessP99MS float64         `json:"lateness_p99_ms"`
+	Workers       schemas.Workers `json:"workers"`
 }
 
 // ProgressSignal is the signal DriveLoad sends its workflow.

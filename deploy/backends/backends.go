@@ -1,0 +1,15 @@
+// Package backends lists the deployment backends a worker offers. Adding a
+// backend is one line here (and its package under deploy/).
+package backends
+
+import (
+	"plannerbench/deploy"
+	"plannerbench/deploy/sim"
+)
+
+// All returns the registry of every backend.
+func All() deploy.Registry {
+	return deploy.Registry{
+		sim.BackendName: sim.NewDeployer,
+	}
+}

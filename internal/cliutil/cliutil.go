@@ -1,0 +1,25 @@
+// Package cliutil holds what plannerbench's two binaries share on the
+// command line: the error type that means "bad input" (exit status 2) and
+// environment-variable defaults for flags.
+package cliutil
+
+import "os"
+
+// BadInput marks an error caused by the user's flags, files or arguments;
+// the commands exit with status 2 for it.
+type BadInput struct{ Err error }
+
+func (e BadInput) Error() string { return e.Err.Error() }
+func (e BadInput) Unwrap() error { return e.Err }
+
+// Bad wraps err as BadInput.
+func Bad(err error) error { return BadInput{err} }
+
+// EnvOr returns the environment variable name's value, or def when it is
+// unset or empty.
+func EnvOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
