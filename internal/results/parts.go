@@ -4,8 +4,6 @@
 package results
 
 import (
-	"plannerbench/internal/atomicfile"
-
 	"context"
 	"fmt"
 	"io"
@@ -20,6 +18,8 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"plannerbench/internal/atomicfile"
 )
 
 var partName = regexp.MustCompile(`^part-(\d{5,})\.parquet$`)

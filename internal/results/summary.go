@@ -1,13 +1,12 @@
 package results
 
 import (
-	"plannerbench/internal/atomicfile"
-
 	"math"
 	"path/filepath"
 	"sort"
 	"time"
 
+	"plannerbench/internal/atomicfile"
 	"plannerbench/schemas"
 )
 
@@ -131,12 +130,16 @@ func Summarize(recs []schemas.RequestRecord, timeScale float64, slo SLO) Summary
 	return s
 }
 
+// meetsSLO reports a completed request that meets every target. As AIPerf
+// counts good requests, a request without a value for a targeted metric
+// (no ITL: a one-token answer) is not good (ai-dynamo/aiperf,
+// aiperf/metrics/types/good_request_count_metric.py, _is_good:
+// NoMetricValue -> False; commit 44df0a3ee13ae2c2181e93c84fcc27002ef0fde2).
 func meetsSLO(r *schemas.RequestRecord, slo SLO) bool {
 	if slo.TTFTMS > 0 && !(r.TTFTMS <= slo.TTFTMS) {
 		return false
 	}
-	// A one-token answer has no ITL: nothing to miss.
-	if slo.ITLMS > 0 && !math.IsNaN(r.ITLMS) && r.ITLMS > slo.ITLMS {
+	if slo.ITLMS > 0 && !(r.ITLMS <= slo.ITLMS) {
 		return false
 	}
 	return true
