@@ -20,7 +20,7 @@ SEARCH_ATTRIBUTES := --search-attribute BenchStage=Keyword --search-attribute Be
 # The demo replays the seed's 600 s trace this many times faster.
 DEMO_TIME_SCALE ?= 5
 
-.PHONY: all build test lint bench bench-sim bench-load parquet-check verify-report duckdb demo up down temporal clean
+.PHONY: all build test test-short lint bench bench-sim bench-load parquet-check verify-report duckdb demo up down temporal clean
 
 all: build
 
@@ -60,8 +60,15 @@ down:
 		if [ -f $(STATE)/$$p.pid ]; then kill $$(cat $(STATE)/$$p.pid) 2>/dev/null && echo "stopped $$p"; rm -f $(STATE)/$$p.pid; fi; \
 	done
 
-test:
-	$(GO) test -count=1 -p 1 $(PKGS)  # one package at a time: some tests time real streams
+# Every test, the end-to-end ones against a real Temporal dev server
+# included (the CLI is built first when missing). One package at a time:
+# some tests time real streams.
+test: $(TEMPORAL)
+	PLANNERBENCH_E2E=1 PLANNERBENCH_TEMPORAL=$(TEMPORAL) $(GO) test -count=1 -p 1 $(PKGS)
+
+# The quick loop: unit and workflow tests, no real servers, no long timings.
+test-short:
+	$(GO) test -count=1 -short -p 1 $(PKGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -28,6 +28,9 @@ func repoRoot() string {
 
 func temporalCLI(t *testing.T) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: no tests against a real Temporal server")
+	}
 	for _, p := range []string{os.Getenv("PLANNERBENCH_TEMPORAL"), filepath.Join(repoRoot(), "bin", "temporal")} {
 		if p != "" {
 			if _, err := os.Stat(p); err == nil {
