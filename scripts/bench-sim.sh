@@ -13,7 +13,7 @@ mkdir -p "$OUT"
 trap stop_sim EXIT
 
 echo "== 1. 2,000 concurrent streams at time_scale 1"
-cat >"$OUT/wide.yml" <<YML
+cat >"$OUT/wide.yaml" <<YML
 name: wide
 model: deepseek-ai/DeepSeek-R1-Distill-Llama-8B
 prefill_workers: 16
@@ -24,7 +24,7 @@ max_gpus: 0
 YML
 "$BIN" trace synth --time-duration 1 --request-rate-min 2000 --request-rate-max 2000 \
   --isl1 10 --osl1 1000 --isl2 10 --osl2 1000 --seed 1 --output-file "$OUT/streams.jsonl" >/dev/null
-start_sim "$OUT" --config "$OUT/wide.yml" --time-scale 1
+start_sim "$OUT" --config "$OUT/wide.yaml" --time-scale 1
 rm -rf "$OUT/streams"
 "$BIN" load --url "$SIM_URL" --trace "$OUT/streams.jsonl" --out "$OUT/streams" --request-timeout 10m >"$OUT/streams.txt" 2>&1 &
 LOAD_PID=$!

@@ -15,7 +15,7 @@ import (
 )
 
 // GraphConfig describes a disaggregated graph: how many engines of each role
-// and the engine settings of the seed's disagg_*.yml files.
+// and the engine settings of the seed's disagg_*.yaml files.
 type GraphConfig struct {
 	Name                  string `yaml:"name" json:"name"`
 	Model                 string `yaml:"model" json:"model"`
@@ -80,12 +80,12 @@ func (c *GraphConfig) Validate() error {
 }
 
 // LoadGraphConfig reads a graph configuration file. A bare name such as
-// "disagg_1p1d" (or "disagg_1p1d.yml") that is not an existing file is looked
+// "disagg_1p1d" (or "disagg_1p1d.yaml") that is not an existing file is looked
 // up among the configurations shipped in deploy/configs.
 func LoadGraphConfig(nameOrPath string) (*GraphConfig, error) {
 	data, err := os.ReadFile(nameOrPath)
 	if err != nil && !strings.ContainsRune(nameOrPath, os.PathSeparator) {
-		name := strings.TrimSuffix(strings.TrimSuffix(nameOrPath, ".yml"), ".yaml") + ".yml"
+		name := strings.TrimSuffix(strings.TrimSuffix(nameOrPath, ".yml"), ".yaml") + ".yaml"
 		data, err = fs.ReadFile(configs.FS, name)
 	}
 	if err != nil && strings.HasPrefix(filepath.ToSlash(nameOrPath), "deploy/configs/") {

@@ -89,7 +89,7 @@ func (d *Deployer) Up(ctx context.Context, spec deploy.Spec, progress deploy.Pro
 	if err := os.MkdirAll(spec.Dir, 0o755); err != nil {
 		return schemas.DeploymentRef{}, fmt.Errorf("case folder: %w", err)
 	}
-	graphPath := filepath.Join(spec.Dir, "graph.yml")
+	graphPath := filepath.Join(spec.Dir, "graph.yaml")
 	data, err := yaml.Marshal(graph)
 	if err != nil {
 		return schemas.DeploymentRef{}, fmt.Errorf("encode graph: %w", err)

@@ -90,11 +90,31 @@ func ReadTimeline(ctx context.Context, path string) ([]schemas.TimelineRow, erro
 	return out, rdr.Err()
 }
 
-// TensorBoardTags are the scalar tags written for each timeline row: the
-// seed's, with num_queued_request (the name in the seed's text) written
-// beside total_queued_requests (the planner code's name).
-var TensorBoardTags = []string{"average_kv_load", "prefill_queue_size", "total_queued_requests", "num_queued_request",
-	"num_prefill_workers", "num_decode_workers", "num_gpu"}
+// tensorBoardScalars are the scalars written for each timeline row, in
+// the seed's order: its six metrics, with num_queued_request (the name in
+// the seed's text) written beside total_queued_requests (the planner
+// code's name).
+var tensorBoardScalars = []struct {
+	tag   string
+	value func(r *schemas.TimelineRow) float64
+}{
+	{"average_kv_load", func(r *schemas.TimelineRow) float64 { return r.AverageKVLoad }},
+	{"prefill_queue_size", func(r *schemas.TimelineRow) float64 { return r.PrefillQueueSize }},
+	{"total_queued_requests", func(r *schemas.TimelineRow) float64 { return r.TotalQueuedRequests }},
+	{"num_queued_request", func(r *schemas.TimelineRow) float64 { return r.TotalQueuedRequests }},
+	{"num_prefill_workers", func(r *schemas.TimelineRow) float64 { return float64(r.NumPrefillWorkers) }},
+	{"num_decode_workers", func(r *schemas.TimelineRow) float64 { return float64(r.NumDecodeWorkers) }},
+	{"num_gpu", func(r *schemas.TimelineRow) float64 { return float64(r.NumGPU) }},
+}
+
+// TensorBoardTags lists the scalar tags written for each timeline row.
+func TensorBoardTags() []string {
+	tags := make([]string, len(tensorBoardScalars))
+	for i, s := range tensorBoardScalars {
+		tags[i] = s.tag
+	}
+	return tags
+}
 
 // WriteTensorBoard writes the timeline as TensorBoard scalars under dir,
 // one event a sample, the step being whole trace seconds since the start and
@@ -104,18 +124,14 @@ func WriteTensorBoard(dir string, start time.Time, rows []schemas.TimelineRow) (
 	if err != nil {
 		return "", err
 	}
-	for _, r := range rows {
+	scalars := make([]tfevents.Scalar, len(tensorBoardScalars))
+	for i := range rows {
+		r := &rows[i]
+		for k, s := range tensorBoardScalars {
+			scalars[k] = tfevents.Scalar{Tag: s.tag, Value: s.value(r)}
+		}
 		at := start.Add(time.Duration(r.TS * float64(time.Second)))
-		err := w.Scalars(at, int64(math.Round(r.TS)), []tfevents.Scalar{
-			{Tag: "average_kv_load", Value: r.AverageKVLoad},
-			{Tag: "prefill_queue_size", Value: r.PrefillQueueSize},
-			{Tag: "total_queued_requests", Value: r.TotalQueuedRequests},
-			{Tag: "num_queued_request", Value: r.TotalQueuedRequests},
-			{Tag: "num_prefill_workers", Value: float64(r.NumPrefillWorkers)},
-			{Tag: "num_decode_workers", Value: float64(r.NumDecodeWorkers)},
-			{Tag: "num_gpu", Value: float64(r.NumGPU)},
-		})
-		if err != nil {
+		if err := w.Scalars(at, int64(math.Round(r.TS)), scalars); err != nil {
 			w.Close()
 			return "", err
 		}

@@ -94,7 +94,12 @@ func TestReplayWritesARealRunsFiles(t *testing.T) {
 	require.NoError(t, err, "framing and CRCs check out")
 	require.Equal(t, "brain.Event:2", events[0].Version)
 	require.Len(t, events, len(tl)+1)
-	for _, tag := range results.TensorBoardTags {
+	// The seed's six scalar names (its TensorBoard panels), and its text's
+	// num_queued_request beside the code's total_queued_requests.
+	seed := []string{"average_kv_load", "prefill_queue_size", "total_queued_requests", "num_queued_request",
+		"num_prefill_workers", "num_decode_workers", "num_gpu"}
+	require.ElementsMatch(t, seed, results.TensorBoardTags())
+	for _, tag := range seed {
 		require.Contains(t, events[1].Values, tag)
 	}
 	last := events[len(events)-1]
