@@ -199,8 +199,11 @@ func (e *Engine) admit(w *decodeWorker) {
 	e.dispatchPrefill()
 }
 
-// prefillLocally is Dynamo's conditional disaggregation: short prefills stay
-// on the decode worker while the prefill queue is short.
+// prefillLocally is Dynamo's conditional disaggregation, decided when the
+// decode worker has allocated the prompt's KV blocks (so its prefix hits
+// are known): the prefill stays on the decode worker unless PrefillRemote
+// says otherwise. With no prefill worker ready there is nowhere else to
+// prefill (plannerbench's choice: upstream would leave the job queued).
 func (e *Engine) prefillLocally(s *sequence) bool {
 	if !e.cfg.ConditionalDisagg {
 		return false
@@ -208,7 +211,20 @@ func (e *Engine) prefillLocally(s *sequence) bool {
 	if e.readyPrefillWorkers() == 0 {
 		return true
 	}
-	return s.prefillTokens <= e.cfg.MaxLocalPrefillLength && e.queued < e.cfg.MaxPrefillQueueSize
+	hitRate := 1 - float64(s.prefillTokens)/float64(s.context())
+	return !PrefillRemote(s.context(), hitRate, e.queued, e.cfg.MaxLocalPrefillLength, e.cfg.MaxPrefillQueueSize)
+}
+
+// PrefillRemote is Dynamo's disaggregated router's decision: prefill on a
+// prefill worker iff the prompt's tokens not found in the prefix cache,
+// int(prompt_length * (1 - prefix_hit_rate)), exceed maxLocal and the
+// shared prefill queue holds fewer than maxQueue jobs; otherwise the decode
+// worker prefills locally. Read from ai-dynamo/dynamo
+// examples/llm/components/disagg_router.py, PyDisaggregatedRouter.prefill_remote
+// (commit 02e16f75490465f69b38a5f69bcd89f5bf494f35).
+func PrefillRemote(promptLength int, prefixHitRate float64, queueSize, maxLocal, maxQueue int) bool {
+	absolute := int(float64(promptLength) * (1 - prefixHitRate))
+	return absolute > maxLocal && queueSize < maxQueue
 }
 
 func (e *Engine) readyPrefillWorkers() int {
