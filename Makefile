@@ -3,6 +3,9 @@ GO      ?= go
 BIN     := $(CURDIR)/bin
 RESULTS ?= $(CURDIR)/results
 PKGS    := ./...
+# go-nvml's cgo header marks functions deprecated that it still binds;
+# without this every cold build prints pages of warnings.
+export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
 SEED_TRACE_FLAGS := --time-duration 600 --request-rate-min 5 --request-rate-max 20 \
 	--request-rate-period 150 --isl1 3000 --osl1 150 --isl2 3000 --osl2 150
