@@ -17,7 +17,7 @@ import (
 	"plannerbench/schemas"
 )
 
-// CollectMetrics scrapes the deployment's /metrics every pull interval
+// CollectMetrics observes the deployment through its backend every pull interval
 // (trace time) from the case's start, appending each sample to
 // samples.jsonl, and heartbeats. It runs until the workflow cancels it;
 // a retry after a crash appends after what was written.
@@ -117,7 +117,7 @@ func readJSONL[T any](path string) ([]T, error) {
 	return out, nil
 }
 
-// Observe returns the samples of (From, To] for a planner tick, and
+// Observe returns the samples of [From, To] for a planner tick, and
 // records the previous tick's decision in decisions.jsonl (once, by
 // interval number).
 func (a *Activities) Observe(ctx context.Context, in payload.ObserveInput) ([]schemas.Sample, error) {
@@ -133,7 +133,10 @@ func (a *Activities) Observe(ctx context.Context, in payload.ObserveInput) ([]sc
 	}
 	var out []schemas.Sample
 	for _, s := range all {
-		if s.At > in.From && s.At <= in.To {
+		// [From, To]: the window starts with the sample taken at the
+		// previous adjustment, as the reference collects one at once after
+		// each reset (about 11 samples over 10 s).
+		if s.At >= in.From && s.At <= in.To {
 			out = append(out, s)
 		}
 	}

@@ -102,7 +102,7 @@ type CollectInput struct {
 	PullInterval time.Duration `json:"pull_interval"`
 }
 
-// ObserveInput asks for the samples of (From, To] in trace time, and
+// ObserveInput asks for the samples of [From, To] in trace time, and
 // records the previous interval's decision.
 type ObserveInput struct {
 	Case     CaseRef           `json:"case"`

@@ -32,12 +32,27 @@ func (s *State) MarkReset(prefillReady, decodeReady int) {
 
 // Decide runs the configured planner on one interval's samples (oldest
 // first). The last sample is the deployment as it stands at the decision.
-// It returns the decision and the state to carry forward.
+// It returns the decision and the state to carry forward, taking every
+// change it asks for as done (Tick applies them to a deployment).
 func Decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []schemas.Sample) (schemas.Decision, State) {
+	return decide(cfg, perf, st, window, nil)
+}
+
+// actuator applies one change of one role (±1 worker) as the load planner
+// decides it, and reports whether it took. nil takes every change as done.
+type actuator func(role string, delta int) (ok bool, err error)
+
+func decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []schemas.Sample, act actuator) (schemas.Decision, State) {
 	st.Intervals++
 	d := schemas.Decision{Interval: st.Intervals, Mode: cfg.Mode}
 	if len(window) == 0 {
 		d.Reason = "no metric samples in this interval"
+		if cfg.Mode == schemas.PlannerLoad {
+			// The reference's means of no samples are NaN: every threshold
+			// comparison is false, nothing changes, and the grace period
+			// still counts down at the end of the adjustment.
+			countDownGrace(&st)
+		}
 		return d, st
 	}
 	last := window[len(window)-1]
@@ -52,7 +67,7 @@ func Decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []schema
 	d.Inputs.AvgPrefillQueue, d.Inputs.AvgKVLoad = meanQueue(window), meanKV(window)
 	switch cfg.Mode {
 	case schemas.PlannerLoad:
-		return decideLoad(cfg, st, window, d)
+		return decideLoad(cfg, st, window, d, act)
 	case schemas.PlannerSLA:
 		return decideSLA(cfg, perf, st, window, d)
 	default:
@@ -79,14 +94,19 @@ func meanKV(w []schemas.Sample) float64 {
 	return schemas.Mean(all)
 }
 
-// decideLoad is Dynamo's load-based planner (DESIGN §3.3): skip when the
-// worker set changed during the interval; scale down first (prefill when the
-// mean queue is below its threshold, decode when the mean KV load is below
-// its threshold and no grace period runs), then up (prefill when the mean
-// queue is above its threshold, the GPU budget allows and the queue's trend
-// keeps it above; decode when the mean KV load is above its threshold and
-// the budget allows, starting a grace period). At most ±1 a role.
-func decideLoad(cfg schemas.PlannerConfig, st State, w []schemas.Sample, d schemas.Decision) (schemas.Decision, State) {
+// decideLoad is Dynamo's load-based planner (DESIGN §3.3), read from
+// ai-dynamo/dynamo examples/llm/components/planner.py, make_adjustments
+// (commit 1a0ded562521a95a53b5f7a67532834b0f1530b8): skip when the worker
+// set changed during the interval; scale down first (prefill when the mean
+// queue is below its threshold, decode when the mean KV load is below its
+// threshold and no grace period runs), then up (prefill when the mean queue
+// is above its threshold, the GPU budget allows and the queue's trend keeps
+// it above; decode when the mean KV load is above its threshold and the
+// budget allows). Each change is applied as it is decided, in that order,
+// and only one that succeeded changes the GPU count the later budget checks
+// use, or starts the decode grace period (the reference's `if success`).
+// At most ±1 a role.
+func decideLoad(cfg schemas.PlannerConfig, st State, w []schemas.Sample, d schemas.Decision, act actuator) (schemas.Decision, State) {
 	first, last := w[0], w[len(w)-1]
 	in := &d.Inputs
 	in.FirstQueue, in.LastQueue = first.PrefillQueueSize, last.PrefillQueueSize
@@ -102,19 +122,36 @@ func decideLoad(cfg schemas.PlannerConfig, st State, w []schemas.Sample, d schem
 	in.GPUsBefore = gpu
 	var reasons []string
 	avgQ, avgKV := in.AvgPrefillQueue, in.AvgKVLoad
+	// apply asks for one change; what it says is recorded in the reason.
+	apply := func(role string, delta int, why string) bool {
+		ok, err := true, error(nil)
+		if act != nil {
+			ok, err = act(role, delta)
+		}
+		if !ok {
+			msg := fmt.Sprintf("%s %+d failed (%s)", role, delta, why)
+			if err != nil {
+				msg += ": " + err.Error()
+			}
+			reasons = append(reasons, msg)
+			return false
+		}
+		reasons = append(reasons, fmt.Sprintf("%s %+d: %s", role, delta, why))
+		return true
+	}
 
 	if avgQ < cfg.PrefillQueueScaleDownThreshold && p > cfg.MinEndpoint {
-		d.DeltaPrefill--
-		gpu -= cfg.PrefillEngineNumGPU
-		reasons = append(reasons, fmt.Sprintf("prefill -1: mean queue %.2f < %.2f", avgQ, cfg.PrefillQueueScaleDownThreshold))
+		if apply(rolePrefill, -1, fmt.Sprintf("mean queue %.2f < %.2f", avgQ, cfg.PrefillQueueScaleDownThreshold)) {
+			d.DeltaPrefill--
+			gpu -= cfg.PrefillEngineNumGPU
+		}
 	}
 	if avgKV < cfg.DecodeKVScaleDownThreshold && dec > cfg.MinEndpoint {
 		if st.DecodeGrace > 0 {
 			reasons = append(reasons, fmt.Sprintf("decode kept: mean KV load %.2f < %.2f but %d grace interval(s) left", avgKV, cfg.DecodeKVScaleDownThreshold, st.DecodeGrace))
-		} else {
+		} else if apply(roleDecode, -1, fmt.Sprintf("mean KV load %.2f < %.2f", avgKV, cfg.DecodeKVScaleDownThreshold)) {
 			d.DeltaDecode--
 			gpu -= cfg.DecodeEngineNumGPU
-			reasons = append(reasons, fmt.Sprintf("decode -1: mean KV load %.2f < %.2f", avgKV, cfg.DecodeKVScaleDownThreshold))
 		}
 	}
 	if avgQ > cfg.PrefillQueueScaleUpThreshold {
@@ -124,26 +161,24 @@ func decideLoad(cfg schemas.PlannerConfig, st State, w []schemas.Sample, d schem
 		case in.PredictedQueue <= cfg.PrefillQueueScaleUpThreshold:
 			reasons = append(reasons, fmt.Sprintf("prefill kept: mean queue %.2f > %.2f but the trend predicts %.2f", avgQ, cfg.PrefillQueueScaleUpThreshold, in.PredictedQueue))
 		default:
-			d.DeltaPrefill++
-			gpu += cfg.PrefillEngineNumGPU
-			reasons = append(reasons, fmt.Sprintf("prefill +1: mean queue %.2f > %.2f, predicted %.2f", avgQ, cfg.PrefillQueueScaleUpThreshold, in.PredictedQueue))
+			if apply(rolePrefill, +1, fmt.Sprintf("mean queue %.2f > %.2f, predicted %.2f", avgQ, cfg.PrefillQueueScaleUpThreshold, in.PredictedQueue)) {
+				d.DeltaPrefill++
+				gpu += cfg.PrefillEngineNumGPU
+			}
 		}
 	}
 	if avgKV > cfg.DecodeKVScaleUpThreshold {
 		if gpu+cfg.DecodeEngineNumGPU > cfg.MaxGPUBudget {
 			reasons = append(reasons, fmt.Sprintf("decode kept: mean KV load %.2f > %.2f but the GPU budget %d is used", avgKV, cfg.DecodeKVScaleUpThreshold, cfg.MaxGPUBudget))
-		} else {
+		} else if apply(roleDecode, +1, fmt.Sprintf("mean KV load %.2f > %.2f", avgKV, cfg.DecodeKVScaleUpThreshold)) {
 			d.DeltaDecode++
 			gpu += cfg.DecodeEngineNumGPU
 			st.DecodeGrace = cfg.DecodeGraceIntervals
-			reasons = append(reasons, fmt.Sprintf("decode +1: mean KV load %.2f > %.2f", avgKV, cfg.DecodeKVScaleUpThreshold))
 		}
 	}
 	// The reference decrements the grace period at the end of every
 	// adjustment, including the one that set it.
-	if st.DecodeGrace > 0 {
-		st.DecodeGrace--
-	}
+	countDownGrace(&st)
 	in.GPUsAfter = gpu
 	d.Prefill, d.Decode = p+d.DeltaPrefill, dec+d.DeltaDecode
 	if len(reasons) == 0 {
@@ -151,6 +186,18 @@ func decideLoad(cfg schemas.PlannerConfig, st State, w []schemas.Sample, d schem
 	}
 	d.Reason = join(reasons)
 	return d, st
+}
+
+// Roles as the load planner's reasons and actuator name them.
+const (
+	rolePrefill = "prefill"
+	roleDecode  = "decode"
+)
+
+func countDownGrace(st *State) {
+	if st.DecodeGrace > 0 {
+		st.DecodeGrace--
+	}
 }
 
 // newPrefillWorkerQueueBufferPeriod is the reference's

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -132,4 +133,88 @@ func TestNoopNeverScales(t *testing.T) {
 	require.InDelta(t, 50, d.Inputs.AvgPrefillQueue, 1e-9, "inputs still recorded")
 	d, _ = Decide(cfg, nil, State{}, nil)
 	require.Equal(t, "no metric samples in this interval", d.Reason)
+}
+
+// The reference applies each change as it decides it and, only when a
+// change succeeded, counts its GPUs for the later budget checks or starts
+// the decode grace period (examples/llm/components/planner.py,
+// make_adjustments, `if success`, commit 1a0ded562521a95a53b5f7a67532834b0f1530b8).
+func TestLoadPlannerCountsOnlySuccessfulChanges(t *testing.T) {
+	cfg := schemas.DefaultPlannerConfig()
+	refuse := func(refused string) (actuator, *[]string) {
+		var calls []string
+		return func(role string, delta int) (bool, error) {
+			call := role + map[bool]string{true: "+1", false: "-1"}[delta > 0]
+			calls = append(calls, call)
+			if call == refused {
+				return false, errors.New("no free GPU")
+			}
+			return true, nil
+		}, &calls
+	}
+
+	// 4p4d at the 8-GPU budget: prefill -1 frees a GPU for decode +1 ...
+	act, calls := refuse("")
+	d, st := decide(cfg, nil, State{}, window(4, 4, flat(0, 10), 0.95), act)
+	require.Equal(t, []string{"prefill-1", "decode+1"}, *calls)
+	require.Equal(t, -1, d.DeltaPrefill)
+	require.Equal(t, 1, d.DeltaDecode)
+	require.Equal(t, 2, st.DecodeGrace, "set to 3, then counted down")
+	// ... but when the removal fails, the GPU is still held and decode +1
+	// is over budget: not even asked for.
+	act, calls = refuse("prefill-1")
+	d, st = decide(cfg, nil, State{}, window(4, 4, flat(0, 10), 0.95), act)
+	require.Equal(t, []string{"prefill-1"}, *calls)
+	require.Zero(t, d.DeltaPrefill)
+	require.Zero(t, d.DeltaDecode)
+	require.Contains(t, d.Reason, "prefill -1 failed (mean queue 0.00 < 0.20): no free GPU")
+	require.Contains(t, d.Reason, "decode kept: mean KV load 0.95 > 0.90 but the GPU budget 8 is used")
+	require.Zero(t, st.DecodeGrace)
+	require.Equal(t, 8, d.Inputs.GPUsAfter)
+
+	// A decode scale-up that fails starts no grace period.
+	act, calls = refuse("decode+1")
+	d, st = decide(cfg, nil, State{}, window(1, 1, flat(1, 10), 0.95), act)
+	require.Equal(t, []string{"decode+1"}, *calls)
+	require.Zero(t, d.DeltaDecode)
+	require.Zero(t, st.DecodeGrace, "no worker was added: no grace")
+	require.Contains(t, d.Reason, "decode +1 failed")
+}
+
+// With no samples the reference's means are NaN: nothing changes, and the
+// grace period still counts down.
+func TestLoadPlannerEmptyWindowCountsGraceDown(t *testing.T) {
+	cfg := schemas.DefaultPlannerConfig()
+	d, st := Decide(cfg, nil, State{DecodeGrace: 2}, nil)
+	require.False(t, d.Changes())
+	require.Equal(t, "no metric samples in this interval", d.Reason)
+	require.Equal(t, 1, st.DecodeGrace)
+	require.Equal(t, 1, st.Intervals)
+	cfg.Mode = schemas.PlannerNoop
+	_, st = Decide(cfg, nil, State{DecodeGrace: 2}, nil)
+	require.Equal(t, 2, st.DecodeGrace, "only the load planner has a grace period")
+}
+
+// Tick scales the deployment change by change, to targets counted from the
+// workers serving or starting.
+func TestTickAppliesChangesInOrder(t *testing.T) {
+	cfg := schemas.DefaultPlannerConfig()
+	w := window(2, 2, []float64{4, 5, 6, 7, 8, 9, 10, 11, 12, 13}, 0.3)
+	w[len(w)-1].DecodeStarting = 1 // asked for before, not ready yet
+	var asked []schemas.Target
+	d, st := Tick(cfg, nil, State{}, 10*time.Second, w, func(t schemas.Target) (schemas.Workers, error) {
+		asked = append(asked, t)
+		return schemas.Workers{PrefillReady: 2, DecodeReady: 1, PrefillStarting: t.Prefill - 2, DecodeStarting: 1}, nil
+	})
+	require.Equal(t, []schemas.Target{{Prefill: 2, Decode: 2}, {Prefill: 3, Decode: 2}}, asked, "decode -1 (3 -> 2), then prefill +1")
+	require.True(t, d.Scaled)
+	require.Equal(t, 10*time.Second, d.At)
+	require.Equal(t, State{Intervals: 1, ResetKnown: true, ResetPrefill: 2, ResetDecode: 1}, st, "the next interval starts from the workers after the change")
+
+	d, st = Tick(cfg, nil, State{}, 10*time.Second, w, func(schemas.Target) (schemas.Workers, error) {
+		return schemas.Workers{}, errors.New("refused")
+	})
+	require.False(t, d.Scaled)
+	require.False(t, d.Changes())
+	require.Equal(t, 2, st.ResetDecode, "nothing changed: the workers as last seen")
 }

@@ -12,32 +12,57 @@ type Scaler func(target schemas.Target) (schemas.Workers, error)
 
 // Tick is one adjustment interval of a planner, the same in a live run
 // (PlannerWorkflow) and in a virtual-time replay: decide on the window's
-// samples (oldest first; the last one is the deployment as it stands), and
-// when the decision changes anything, scale to the target it implies. at is
-// the interval's end in trace time. The state carried forward records the
-// ready workers the next interval starts from, which the load planner's
-// skip rule compares against.
+// samples (oldest first; the last one is the deployment as it stands) and
+// apply what was decided through scale. The load planner applies each
+// change as it decides it, as Dynamo's does, so a refused change is known
+// before the next one is weighed; the other planners ask for their target
+// at once. at is the interval's end in trace time. The state carried
+// forward records the ready workers the next interval starts from, which
+// the load planner's skip rule compares against.
 func Tick(cfg schemas.PlannerConfig, perf PerfModel, st State, at time.Duration, window []schemas.Sample, scale Scaler) (schemas.Decision, State) {
 	if !st.ResetKnown && len(window) > 0 {
 		st.MarkReset(window[0].PrefillWorkers, window[0].DecodeWorkers)
 	}
-	d, st := Decide(cfg, perf, st, window)
-	d.At = at
 	if len(window) == 0 {
+		d, st := Decide(cfg, perf, st, window)
+		d.At = at
 		return d, st
 	}
 	last := window[len(window)-1]
+	target := schemas.Target{Prefill: last.PrefillWorkers + last.PrefillStarting, Decode: last.DecodeWorkers + last.DecodeStarting}
+	var after *schemas.Workers
+	ask := func(t schemas.Target) error {
+		w, err := scale(t)
+		if err != nil {
+			return err
+		}
+		target, after = t, &w
+		return nil
+	}
+	act := func(role string, delta int) (bool, error) {
+		t := target
+		if role == rolePrefill {
+			t.Prefill += delta
+		} else {
+			t.Decode += delta
+		}
+		if err := ask(t); err != nil {
+			return false, err
+		}
+		return true, nil
+	}
+	d, st := decide(cfg, perf, st, window, act)
+	d.At = at
+	if cfg.Mode != schemas.PlannerLoad && d.Changes() {
+		if err := ask(TargetOf(last, d)); err != nil {
+			d.Reason += "; scaling failed: " + err.Error()
+		}
+	}
 	st.MarkReset(last.PrefillWorkers, last.DecodeWorkers)
-	if !d.Changes() {
-		return d, st
+	if after != nil {
+		d.Scaled = true
+		st.MarkReset(after.PrefillReady, after.DecodeReady)
 	}
-	w, err := scale(TargetOf(last, d))
-	if err != nil {
-		d.Reason += "; scaling failed: " + err.Error()
-		return d, st
-	}
-	d.Scaled = true
-	st.MarkReset(w.PrefillReady, w.DecodeReady)
 	return d, st
 }
 

@@ -205,7 +205,11 @@ func (r *runner) sample(adjust bool) {
 	})
 	r.state = st
 	r.res.Decisions = append(r.res.Decisions, d)
-	r.window = r.window[:0]
+	// The next window starts with this interval's last sample, the one at
+	// the adjustment instant, as a live case's Observe window [From, To]
+	// does: the reference collects one at once after each reset (about 11
+	// samples over 10 s), though after the change rather than before it.
+	r.window = append(r.window[:0], s)
 }
 
 // write stores the replay's files as a real run does.
