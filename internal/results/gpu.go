@@ -74,24 +74,7 @@ func buildGPUBatch(mem memory.Allocator, rows []schemas.GPUSample) arrow.RecordB
 
 // ReadGPU merges every GPU part under dir, in file order.
 func ReadGPU(ctx context.Context, dir string) ([]schemas.GPUSample, error) {
-	parts, err := ListParts(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []schemas.GPUSample
-	for _, p := range parts {
-		tbl, err := ReadParquet(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := gpuFromTable(tbl)
-		tbl.Release()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		out = append(out, rows...)
-	}
-	return out, nil
+	return readParts(ctx, dir, gpuFromTable)
 }
 
 func gpuFromTable(tbl arrow.Table) ([]schemas.GPUSample, error) {

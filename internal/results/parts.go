@@ -101,6 +101,29 @@ func writeParquetFile(path string, schema *arrow.Schema, rec arrow.RecordBatch) 
 	})
 }
 
+// readParts reads every finished part under dir, in order, converting
+// each with conv; a part conv rejects is an error naming the file.
+func readParts[T any](ctx context.Context, dir string, conv func(arrow.Table) ([]T, error)) ([]T, error) {
+	parts, err := ListParts(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	for _, p := range parts {
+		tbl, err := ReadParquet(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := conv(tbl)
+		tbl.Release()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		out = append(out, rows...)
+	}
+	return out, nil
+}
+
 // ListParts returns the finished parts in dir in order.
 func ListParts(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)

@@ -91,22 +91,9 @@ func appendString(b array.Builder, s string) {
 // ReadRequests merges every part under dir, sorted by index. A part that
 // does not match the schema is an error naming the file.
 func ReadRequests(ctx context.Context, dir string) ([]schemas.RequestRecord, error) {
-	parts, err := ListParts(dir)
+	out, err := readParts(ctx, dir, requestsFromTable)
 	if err != nil {
 		return nil, err
-	}
-	var out []schemas.RequestRecord
-	for _, p := range parts {
-		tbl, err := ReadParquet(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := requestsFromTable(tbl)
-		tbl.Release()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		out = append(out, rows...)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Index < out[j].Index })
 	return out, nil

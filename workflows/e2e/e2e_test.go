@@ -154,16 +154,22 @@ max_parallel: 2
 
 		// The live run agrees with a virtual-time replay of the same trace,
 		// graph, profile and planner: the comparison, not only completion.
+		// The planner case sits on a knife edge (it scales against the
+		// 8-GPU machine, where a scale-up is refused or not depending on
+		// when a draining worker finishes): shifting every arrival of the
+		// trace by 50 ms moves its replayed average latency by 11%. A live
+		// run carries timing noise of that order (dispatch lateness, the
+		// activities' round trips), so it is held to the band of replays of
+		// the trace shifted by 0, 25, 50, 75 and 100 ms, within 5%.
 		var spec schemas.Case
 		data, err = os.ReadFile(filepath.Join(dir, results.CaseFile))
 		require.NoError(t, err)
 		require.NoError(t, json.Unmarshal(data, &spec))
-		rep := replayCase(t, spec, filepath.Join(res, in.Name, "traces"))
-		t.Logf("case %s: live vs replay: avg latency %.1f vs %.1f ms (%+.1f%%), avg num_gpu %.3f vs %.3f (%+.1f%%)", oc.ID,
-			sum.AvgRequestLatencyMS, rep.AvgRequestLatencyMS, pct(sum.AvgRequestLatencyMS, rep.AvgRequestLatencyMS),
-			sum.AvgNumGPU, rep.AvgNumGPU, pct(sum.AvgNumGPU, rep.AvgNumGPU))
-		require.InEpsilon(t, rep.AvgRequestLatencyMS, sum.AvgRequestLatencyMS, 0.05, "average request latency, live vs replay")
-		require.InEpsilon(t, rep.AvgNumGPU, sum.AvgNumGPU, 0.05, "time-averaged num_gpu, live vs replay")
+		lat, gpus := replayBand(t, spec, filepath.Join(res, in.Name, "traces"), []int64{0, 25, 50, 75, 100})
+		t.Logf("case %s: live vs replay (arrivals shifted 0..100 ms): avg latency %.1f vs %.1f..%.1f ms (unshifted %+.1f%%), avg num_gpu %.3f vs %.3f..%.3f (unshifted %+.1f%%)", oc.ID,
+			sum.AvgRequestLatencyMS, lat[0], lat[1], pct(sum.AvgRequestLatencyMS, lat[2]), sum.AvgNumGPU, gpus[0], gpus[1], pct(sum.AvgNumGPU, gpus[2]))
+		withinBand(t, "average request latency", sum.AvgRequestLatencyMS, lat)
+		withinBand(t, "time-averaged num_gpu", sum.AvgNumGPU, gpus)
 	}
 	if os.Getenv(recordHistoriesEnv) == "1" {
 		recordHistories(t, c, in, "planner")
@@ -172,9 +178,12 @@ max_parallel: 2
 
 func pct(live, replayed float64) float64 { return (live/replayed - 1) * 100 }
 
-// replayCase replays a case's trace in virtual time as `plannerbench replay`
-// does, with the case's graph, profile, planner and SLO.
-func replayCase(t *testing.T, spec schemas.Case, traces string) results.Summary {
+// replayBand replays a case's trace in virtual time, as `plannerbench
+// replay` does with the case's graph, profile, planner and SLO, once for
+// each shift of every arrival (ms), and returns the lowest, the highest and
+// the unshifted value of the average request latency and of the
+// time-averaged num_gpu.
+func replayBand(t *testing.T, spec schemas.Case, traces string, shiftsMS []int64) (latency, numGPU [3]float64) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(traces, "*.jsonl"))
 	require.NoError(t, err)
@@ -183,8 +192,42 @@ func replayCase(t *testing.T, spec schemas.Case, traces string) results.Summary 
 	require.NoError(t, err)
 	graph := sim.ForDeployment(spec.Deployment)
 	graph.Model, graph.GPUsPerEngine = spec.Model, max(spec.Planner.PrefillEngineNumGPU, 1)
-	res, err := replay.Run(context.Background(), replay.Options{TracePath: files[0], Profile: prof, Graph: graph,
-		Planner: spec.Planner, SLO: results.SLOFrom(spec.SLO)})
+	for i, shift := range shiftsMS {
+		res, err := replay.Run(context.Background(), replay.Options{TracePath: shiftedTrace(t, files[0], shift), Profile: prof, Graph: graph,
+			Planner: spec.Planner, SLO: results.SLOFrom(spec.SLO)})
+		require.NoError(t, err)
+		l, g := res.Summary.AvgRequestLatencyMS, res.Summary.AvgNumGPU
+		if i == 0 {
+			latency, numGPU = [3]float64{l, l, l}, [3]float64{g, g, g}
+		}
+		latency[0], latency[1] = min(latency[0], l), max(latency[1], l)
+		numGPU[0], numGPU[1] = min(numGPU[0], g), max(numGPU[1], g)
+	}
+	return latency, numGPU
+}
+
+// shiftedTrace writes a copy of the trace with every arrival shiftMS later.
+func shiftedTrace(t *testing.T, path string, shiftMS int64) string {
+	t.Helper()
+	if shiftMS == 0 {
+		return path
+	}
+	out := filepath.Join(t.TempDir(), fmt.Sprintf("shift%d.jsonl", shiftMS))
+	f, err := os.Create(out)
 	require.NoError(t, err)
-	return res.Summary
+	w := schemas.NewTraceWriter(f)
+	require.NoError(t, schemas.ForEachTraceRecord(path, func(_ int, r *schemas.TraceRecord) error {
+		r.Timestamp += shiftMS
+		return w.Write(r)
+	}))
+	require.NoError(t, w.Flush())
+	require.NoError(t, f.Close())
+	return out
+}
+
+// withinBand requires live within 5% of the band [lo, hi].
+func withinBand(t *testing.T, what string, live float64, band [3]float64) {
+	t.Helper()
+	require.GreaterOrEqual(t, live, band[0]*0.95, "%s, live %.3f vs replays %.3f..%.3f", what, live, band[0], band[1])
+	require.LessOrEqual(t, live, band[1]*1.05, "%s, live %.3f vs replays %.3f..%.3f", what, live, band[0], band[1])
 }
