@@ -13,6 +13,9 @@ import (
 	"plannerbench/schemas"
 )
 
+// plannerTaskTimeout is the planner child's workflow task timeout.
+const plannerTaskTimeout = 3 * time.Second
+
 // maxNodeMoves bounds how often a case redeploys after losing its node.
 const maxNodeMoves = 2
 
@@ -148,6 +151,11 @@ func (b *benchmark) attempt(res *BenchmarkResult) error {
 		WorkflowID:        PlannerID(b.c.Matrix, b.c.ID),
 		TaskQueue:         payload.SharedQueue,
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_TERMINATE,
+		// A worker killed while it holds one of the planner's (tiny)
+		// workflow tasks delays the next tick by this timeout before another
+		// worker gets the task; the default 10 s would stall the planner
+		// for four ticks at 4x.
+		WorkflowTaskTimeout: plannerTaskTimeout,
 	}), PlannerWorkflowName, PlannerInput{Case: b.caseRef(), Deployment: dep, NodeQueue: b.node, Config: b.c.Planner, T0: b.start})
 	loadTimeout := b.loadWallTime() + 30*time.Minute
 	collectCtx, stopCollect := workflow.WithCancel(ctx)
