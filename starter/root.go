@@ -79,6 +79,6 @@ the load and compares the results.`,
 		}
 	}
 	root.AddCommand(newTraceCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand(),
-		newSubmitCommand(), newListCommand(), newStatusCommand(), newWatchCommand(), newResultsCommand(), newCancelCommand(), newRerunCommand(), newReportCommand(), newGPUCommand())
+		newSubmitCommand(), newListCommand(), newStatusCommand(), newWatchCommand(), newResultsCommand(), newCancelCommand(), newRerunCommand(), newReportCommand(), newGPUCommand(), newSweepCommand())
 	return root
 }

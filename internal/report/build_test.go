@@ -69,3 +69,29 @@ func TestBuildFromReplayedCases(t *testing.T) {
 	require.Contains(t, page, `href="planner/requests/part-00000.parquet"`)
 	require.FileExists(t, filepath.Join(dir, "m", report.ComparisonFile))
 }
+
+// A matrix folder holding a sweep.json shows the sweep's two heatmaps.
+func TestReportShowsSweepHeatmaps(t *testing.T) {
+	dir := t.TempDir()
+	sw := schemas.Sweep{Scales: []float64{0.5, 1}, YAxis: "profile", YValues: []string{"a", "h100-llama8b"}, MarkX: 1, MarkY: 1,
+		Cells: [][]schemas.SweepCell{
+			{{Scale: 0.5, Y: "a", Speedup: 0.5, GPUSaving: 0.2}, {Scale: 1, Y: "a", Speedup: 2, GPUSaving: -0.1}},
+			{{Scale: 0.5, Y: "h100-llama8b", Speedup: 1, GPUSaving: 0}, {Scale: 1, Y: "h100-llama8b", Speedup: 1.5, GPUSaving: 0.074}},
+		}}
+	require.NoError(t, atomicfile.WriteJSON(filepath.Join(dir, report.SweepFile), sw))
+	loaded, err := report.LoadSweep(dir)
+	require.NoError(t, err)
+	charts, err := report.SweepHeatmaps(loaded)
+	require.NoError(t, err)
+	require.Len(t, charts, 2)
+	for _, c := range charts {
+		img, err := png.Decode(bytes.NewReader(c.PNG))
+		require.NoError(t, err, c.Name)
+		require.Greater(t, img.Bounds().Dx(), 200)
+		require.Contains(t, string(c.SVG), "1.50x", "cells carry their values") // the speedup chart's seed cell
+		break
+	}
+	none, err := report.LoadSweep(t.TempDir())
+	require.NoError(t, err)
+	require.Nil(t, none, "no sweep.json: no heatmaps")
+}

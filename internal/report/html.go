@@ -123,6 +123,15 @@ func BuildFrom(ctx context.Context, dir string, cases []Case, baseline string) (
 	if err != nil {
 		return cmp, err
 	}
+	if sw, err := LoadSweep(dir); err != nil {
+		return cmp, err
+	} else if sw != nil {
+		heat, err := SweepHeatmaps(sw)
+		if err != nil {
+			return cmp, err
+		}
+		charts = append(charts, heat...)
+	}
 	if err := WriteCharts(dir, charts); err != nil {
 		return cmp, err
 	}
