@@ -11,32 +11,17 @@ import (
 
 	"plannerbench/deploy/sim"
 	"plannerbench/internal/results"
-	"plannerbench/internal/synth"
+	"plannerbench/internal/synth/synthtest"
 	"plannerbench/internal/tfevents/tfeventstest"
 	"plannerbench/schemas"
 )
-
-// seedTrace writes the seed's trace (DESIGN §1) once per test binary.
-func seedTrace(t testing.TB) string {
-	t.Helper()
-	p := schemas.DefaultSynthParams()
-	p.TimeDuration, p.RequestRateMin, p.RequestRateMax, p.RequestRatePeriod = 600, 5, 20, 150
-	p.ISL1, p.OSL1, p.ISL2, p.OSL2 = 3000, 150, 3000, 150
-	path := filepath.Join(os.TempDir(), "plannerbench-replay-seed.jsonl")
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	_, err := synth.WriteFile(context.Background(), p, path, synth.Options{})
-	require.NoError(t, err)
-	return path
-}
 
 func options(t testing.TB, profile string, dep schemas.Deployment, mode string) Options {
 	prof, err := sim.LoadProfile(profile)
 	require.NoError(t, err)
 	pc := schemas.DefaultPlannerConfig()
 	pc.Mode = mode
-	return Options{TracePath: seedTrace(t), Profile: prof, Graph: sim.ForDeployment(dep), Planner: pc, SLO: results.SLO{TTFTMS: 500, ITLMS: 50}}
+	return Options{TracePath: synthtest.SeedTrace(t), Profile: prof, Graph: sim.ForDeployment(dep), Planner: pc, SLO: results.SLO{TTFTMS: 500, ITLMS: 50}}
 }
 
 func TestReplayWritesARealRunsFiles(t *testing.T) {

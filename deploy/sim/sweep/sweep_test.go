@@ -11,21 +11,9 @@ import (
 	"plannerbench/deploy/sim"
 	"plannerbench/deploy/sim/replay"
 	"plannerbench/internal/results"
-	"plannerbench/internal/synth"
+	"plannerbench/internal/synth/synthtest"
 	"plannerbench/schemas"
 )
-
-// seedTrace synthesizes the seed's trace (600 s, 5-20 req/s, 3000/150).
-func seedTrace(t testing.TB) string {
-	t.Helper()
-	p := schemas.DefaultSynthParams()
-	p.TimeDuration, p.RequestRateMin, p.RequestRateMax, p.RequestRatePeriod = 600, 5, 20, 150
-	p.ISL1, p.OSL1, p.ISL2, p.OSL2 = 3000, 150, 3000, 150
-	path := filepath.Join(t.TempDir(), "seed.jsonl")
-	_, err := synth.WriteFile(context.Background(), p, path, synth.Options{})
-	require.NoError(t, err)
-	return path
-}
 
 func TestScaledTraceMultipliesTheRate(t *testing.T) {
 	dir := t.TempDir()
@@ -53,7 +41,7 @@ func TestScaledTraceMultipliesTheRate(t *testing.T) {
 // Each cell is the two replays it stands for: checked against replays run
 // here directly on a trace scaled here.
 func TestSweepCellsAreTheirReplays(t *testing.T) {
-	trace := seedTrace(t)
+	trace := synthtest.SeedTrace(t)
 	pc := schemas.DefaultPlannerConfig()
 	res, err := Run(context.Background(), Options{TracePath: trace, Scales: []float64{1, 1.5}, YAxis: AxisProfile,
 		YValues: []string{"h100-llama8b", "h100-llama8b-2026"}, Baseline: schemas.Deployment{Prefill: 2, Decode: 2},
@@ -96,7 +84,7 @@ func TestSweepCellsAreTheirReplays(t *testing.T) {
 }
 
 func TestSweepBaselineAxisSharesThePlannerRuns(t *testing.T) {
-	res, err := Run(context.Background(), Options{TracePath: seedTrace(t), Scales: []float64{0.5, 1}, YAxis: AxisBaseline,
+	res, err := Run(context.Background(), Options{TracePath: synthtest.SeedTrace(t), Scales: []float64{0.5, 1}, YAxis: AxisBaseline,
 		YValues: []string{"1p1d", "2p2d", "3p3d"}, Profile: schemas.DefaultProfile, Start: schemas.Deployment{Prefill: 1, Decode: 1},
 		Planner: schemas.DefaultPlannerConfig()})
 	require.NoError(t, err)
@@ -111,7 +99,7 @@ func TestSweepBaselineAxisSharesThePlannerRuns(t *testing.T) {
 // BenchmarkSeedGrid is the 6x6 grid of the seed trace (load scale x
 // baseline deployment): 42 replays.
 func BenchmarkSeedGrid(b *testing.B) {
-	trace := seedTrace(b)
+	trace := synthtest.SeedTrace(b)
 	for b.Loop() {
 		res, err := Run(context.Background(), Options{TracePath: trace, Scales: []float64{0.5, 0.75, 1, 1.25, 1.5, 2}, YAxis: AxisBaseline,
 			YValues: []string{"1p1d", "2p2d", "3p3d", "2p4d", "4p2d", "4p4d"}, Profile: schemas.DefaultProfile,
