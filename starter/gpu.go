@@ -11,7 +11,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/spf13/cobra"
 
 	"plannerbench/internal/gpu"
@@ -49,7 +48,7 @@ On a machine without an NVIDIA driver it says so and exits 1.`,
 			if interval <= 0 || duration <= 0 {
 				return badInput(errors.New("--interval and --duration must be > 0"))
 			}
-			src, err := gpu.NewNVML(nvml.New(), node)
+			src, err := gpu.OpenLocal(node)
 			if err != nil {
 				return err
 			}

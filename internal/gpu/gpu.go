@@ -6,6 +6,7 @@ package gpu
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"plannerbench/schemas"
@@ -13,6 +14,17 @@ import (
 
 // Sample is one GPU at one instant (schemas.GPUSample).
 type Sample = schemas.GPUSample
+
+// ErrNoNVML means the machine has no usable NVML (no NVIDIA driver, or a
+// binary built without cgo): the caller says so once and goes on without
+// GPU telemetry.
+var ErrNoNVML = errors.New("NVML is not available on this machine")
+
+// LocalSource is a Source over this machine's GPUs (OpenLocal).
+type LocalSource interface {
+	Source
+	Devices() int
+}
 
 // Source reads every GPU it knows once.
 type Source interface {

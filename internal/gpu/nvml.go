@@ -1,8 +1,9 @@
+//go:build cgo
+
 package gpu
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"plannerbench/schemas"
@@ -11,9 +12,8 @@ import (
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
 )
 
-// ErrNoNVML means the machine has no usable NVML (no NVIDIA driver): the
-// caller says so once and goes on without GPU telemetry.
-var ErrNoNVML = errors.New("NVML is not available on this machine")
+// OpenLocal opens the machine's own GPUs through NVML.
+func OpenLocal(node string) (LocalSource, error) { return NewNVML(nvml.New(), node) }
 
 // NVMLSource reads the local GPUs through NVML. Build it with NewNVML from
 // nvml.New() on a GPU node, or from go-nvml's mocks in tests.
