@@ -15,7 +15,7 @@ const (
 // Defaults a matrix file may leave out.
 const (
 	DefaultModel   = "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"
-	DefaultProfile = "h100-llama8b"
+	DefaultProfile = "h100-llama8b-profiled"
 )
 
 // Matrix is a benchmark matrix file: cases × request-rate axes × repeats, all
@@ -39,6 +39,9 @@ type Backend struct {
 	Kind string `yaml:"kind" json:"kind"`
 	// Profile names the simulator's performance profile (sim only).
 	Profile string `yaml:"profile,omitempty" json:"profile,omitempty"`
+	// Graph names the simulator's graph variant: "disagg" (the seed's
+	// graphs.disagg_router, the default) or "disagg_remote" (sim only).
+	Graph string `yaml:"graph,omitempty" json:"graph,omitempty"`
 	// Command starts a real deployment (dynamo only).
 	Command string `yaml:"command,omitempty" json:"command,omitempty"`
 	// URL of an already running OpenAI-compatible front end (dynamo only).

@@ -63,6 +63,7 @@ func (b Backend) validate(l errorList) {
 	switch b.Kind {
 	case BackendSim:
 		l.check(b.Profile != "", "profile", "must name a simulator profile such as %s", DefaultProfile)
+		l.check(b.Graph == "" || b.Graph == "disagg" || b.Graph == "disagg_remote", "graph", "must be disagg (the seed's graph) or disagg_remote, got %q", b.Graph)
 	case BackendDynamo:
 		l.check(b.Command != "" || b.URL != "", "", "dynamo needs command (to start the graph) or url (of a running front end)")
 	default:

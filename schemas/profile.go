@@ -39,6 +39,47 @@ type Profile struct {
 	StartupDelay           Duration   `yaml:"startup_delay" json:"startup_delay"`
 	MaxNumSeqs             int        `yaml:"max_num_seqs" json:"max_num_seqs"`
 	Watermark              float64    `yaml:"watermark" json:"watermark"`
+	// PrefillBatchCost says how prefill_ms prices several prompt chunks
+	// computed in one engine step: PrefillPerPrompt (the default) sums
+	// prefill_ms of each chunk, PrefillBatchTokens evaluates prefill_ms once
+	// on the chunks' total tokens.
+	PrefillBatchCost string `yaml:"prefill_batch_cost,omitempty" json:"prefill_batch_cost,omitempty"`
+}
+
+// Prefill batch cost models (Profile.PrefillBatchCost).
+const (
+	// PrefillPerPrompt prices each prompt chunk of a step on its own and
+	// adds them, as the mid-2025 Dynamo mocker does (ai-dynamo/dynamo
+	// lib/llm/src/mocker/kv_manager.rs get_prefill_cost, one cost a
+	// sequence, added to the step in scheduler.rs, both at commit
+	// 009ec7874d33aa3e5de3f1b3df25b9803970357d).
+	PrefillPerPrompt = "per_prompt"
+	// PrefillBatchTokens prices a step's prompt chunks as one prefill of
+	// their total new tokens, as the 2026 mocker's performance model does
+	// (ai-dynamo/dynamo lib/mocker/src/common/perf_model.rs
+	// predict_prefill_time, "total new tokens across the batch", commit
+	// 0894f5c6edaf0c3d2393b1b273d0bce5587b0183).
+	PrefillBatchTokens = "batch_tokens"
+)
+
+// PrefillStepTime is the prefill part of one engine step that computes
+// the given prompt chunks (new tokens each); zero for no chunks.
+func (p *Profile) PrefillStepTime(chunks []int) time.Duration {
+	if len(chunks) == 0 {
+		return 0
+	}
+	if p.PrefillBatchCost == PrefillBatchTokens {
+		total := 0
+		for _, c := range chunks {
+			total += c
+		}
+		return p.PrefillTime(total)
+	}
+	var d time.Duration
+	for _, c := range chunks {
+		d += p.PrefillTime(c)
+	}
+	return d
 }
 
 // MaxNumSequences is max_num_seqs: sequences one decode engine holds.
@@ -86,6 +127,8 @@ func (p *Profile) Validate() error {
 	check(p.StartupDelay >= 0, "startup_delay: must be >= 0")
 	check(p.MaxNumSeqs > 0, "max_num_seqs: must be > 0")
 	check(p.Watermark >= 0 && p.Watermark < 1, "watermark: must be within [0, 1)")
+	check(p.PrefillBatchCost == "" || p.PrefillBatchCost == PrefillPerPrompt || p.PrefillBatchCost == PrefillBatchTokens,
+		"prefill_batch_cost: must be %s or %s, got %q", PrefillPerPrompt, PrefillBatchTokens, p.PrefillBatchCost)
 	if len(errs) > 0 {
 		return fmt.Errorf("profile %s: %s", p.Name, strings.Join(errs, "; "))
 	}

@@ -19,7 +19,7 @@ import (
 
 func newReplayCommand() *cobra.Command {
 	var (
-		tracePath, deployment, mode, profile, plannerConfig, graphConfig, outDir, slo, name string
+		tracePath, deployment, mode, profile, plannerConfig, graphConfig, graphVariant, outDir, slo, name string
 		out                                                                                 outputFormat
 	)
 	c := &cobra.Command{
@@ -53,7 +53,10 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 			if err != nil {
 				return badInput(err)
 			}
-			graph := sim.ForDeployment(dep)
+			graph, err := sim.ForGraph(graphVariant, dep)
+			if err != nil {
+				return badInput(err)
+			}
 			if graphConfig != "" {
 				g, err := sim.LoadGraphConfig(graphConfig)
 				if err != nil {
@@ -74,7 +77,7 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 				name = dep.String() + "-" + pc.Mode
 			}
 			spec := &schemas.Case{ID: name, Matrix: "replay", Name: name, Model: graph.Model,
-				Backend: schemas.Backend{Kind: schemas.BackendSim, Profile: profile}, TimeScale: 1,
+				Backend: schemas.Backend{Kind: schemas.BackendSim, Profile: profile, Graph: graphVariant}, TimeScale: 1,
 				Trace: schemas.TraceSpec{Path: tracePath}, Deployment: dep, Planner: pc, Repeat: 1,
 				SLO: schemas.SLO{TTFT: schemas.Duration(target.TTFTMS * float64(time.Millisecond)), ITL: schemas.Duration(target.ITLMS * float64(time.Millisecond))}}
 			start := time.Now()
@@ -108,7 +111,8 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 	f.StringVar(&mode, "planner", schemas.PlannerLoad, "planner: noop, load or sla")
 	f.StringVar(&profile, "profile", schemas.DefaultProfile, "simulator profile: a shipped name or a YAML file")
 	f.StringVar(&plannerConfig, "planner-config", "", "YAML file of planner settings (the fields of a matrix case's planner section)")
-	f.StringVar(&graphConfig, "config", "", "graph configuration (engine settings; worker counts come from --deployment)")
+	f.StringVar(&graphConfig, "config", "", "graph configuration file (engine settings; worker counts come from --deployment); overrides --graph")
+	f.StringVar(&graphVariant, "graph", sim.GraphDisagg, "shipped graph: disagg (the seed's graphs.disagg_router) or disagg_remote (every prefill remote)")
 	f.StringVar(&outDir, "out", "", "write the case's folder here (case.json, summary.json, timeline.parquet, tensorboard/, requests/), as a live case writes it")
 	f.StringVar(&name, "name", "", "the case's name in case.json and in reports (default <deployment>-<planner>)")
 	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets")

@@ -1,5 +1,6 @@
 // Package configs ships the simulator's graph configurations
-// (disagg_1p1d.yaml, disagg_2p2d.yaml) inside the binaries, so a worker started
+// (the seed's graph disagg_1p1d.yaml and disagg_2p2d.yaml, and the
+// always-remote variant disagg_remote_*.yaml) inside the binaries, so a worker started
 // anywhere can deploy them by name.
 package configs
 

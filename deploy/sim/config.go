@@ -29,6 +29,16 @@ type GraphConfig struct {
 	MaxLocalPrefillLength int    `yaml:"max_local_prefill_length" json:"max_local_prefill_length"`
 	MaxPrefillQueueSize   int    `yaml:"max_prefill_queue_size" json:"max_prefill_queue_size"`
 	PrefixCaching         bool   `yaml:"prefix_caching" json:"prefix_caching"`
+	// Router is how the frontend picks a decode worker: RouterKV (Dynamo's
+	// KV-aware cost) or RouterLeastLoaded.
+	Router string `yaml:"router" json:"router"`
+	// RouterSeed seeds the KV router's random tie-break, so a replay is
+	// reproducible.
+	RouterSeed uint64 `yaml:"router_seed" json:"router_seed"`
+	// PrefillWorkerBatching lets a prefill worker compute several queued
+	// prompts in one step (up to max_num_batched_tokens); off, it takes one
+	// prompt at a time, as the seed's PrefillWorker does.
+	PrefillWorkerBatching bool `yaml:"prefill_worker_batching" json:"prefill_worker_batching"`
 	// MaxGPUs is the machine's GPU count: scaling beyond it fails, as
 	// starting a worker fails when no GPU is free. 0 means no limit.
 	MaxGPUs int `yaml:"max_gpus" json:"max_gpus"`
@@ -36,11 +46,25 @@ type GraphConfig struct {
 	StartupDelay *schemas.Duration `yaml:"startup_delay,omitempty" json:"startup_delay,omitempty"`
 }
 
-// DefaultGraphConfig is the seed's 1p1d graph.
+// Routers (GraphConfig.Router).
+const (
+	// RouterKV is Dynamo's KV-aware router: prefix overlap against load.
+	RouterKV = "kv"
+	// RouterLeastLoaded sends a request to the decode worker with the least
+	// KV in use and queued (plannerbench's earlier router).
+	RouterLeastLoaded = "least-loaded"
+)
+
+// DefaultGraphConfig is the seed's 1p1d graph, graphs.disagg_router with
+// Dynamo's examples/llm/configs/disagg_router.yaml (ai-dynamo/dynamo commit
+// 165f7634c000b8bd38d5aa275fe6485e55329b41); deploy/configs/disagg_1p1d.yaml
+// gives each setting's source.
 func DefaultGraphConfig() GraphConfig {
 	return GraphConfig{
 		Name: "disagg_1p1d", Model: schemas.DefaultModel, PrefillWorkers: 1, DecodeWorkers: 1, GPUsPerEngine: 1,
-		BlockSize: 64, MaxModelLen: 16384, MaxNumBatchedTokens: 16384, MaxLocalPrefillLength: 1000, MaxPrefillQueueSize: 2, MaxGPUs: 8,
+		BlockSize: 64, MaxModelLen: 16384, MaxNumBatchedTokens: 16384,
+		ConditionalDisagg: true, MaxLocalPrefillLength: 10, MaxPrefillQueueSize: 2, PrefixCaching: true,
+		Router: RouterKV, MaxGPUs: 8,
 	}
 }
 
@@ -50,6 +74,34 @@ func ForDeployment(d schemas.Deployment) GraphConfig {
 	c.Name = "disagg_" + d.String()
 	c.PrefillWorkers, c.DecodeWorkers = d.Prefill, d.Decode
 	return c
+}
+
+// Graph variants shipped in deploy/configs as VARIANT_1p1d.yaml and
+// VARIANT_2p2d.yaml.
+const (
+	// GraphDisagg is the seed's graph, graphs.disagg_router (the default).
+	GraphDisagg = "disagg"
+	// GraphDisaggRemote prefills every prompt remotely, with least-loaded
+	// routing and no prefix caching.
+	GraphDisaggRemote = "disagg_remote"
+)
+
+// ForGraph returns the shipped graph variant ("" is GraphDisagg) with d's
+// worker counts.
+func ForGraph(variant string, d schemas.Deployment) (GraphConfig, error) {
+	if variant == "" {
+		variant = GraphDisagg
+	}
+	if variant != GraphDisagg && variant != GraphDisaggRemote {
+		return GraphConfig{}, fmt.Errorf("unknown graph %q (shipped: %s, %s)", variant, GraphDisagg, GraphDisaggRemote)
+	}
+	c, err := LoadGraphConfig(variant + "_1p1d")
+	if err != nil {
+		return GraphConfig{}, err
+	}
+	c.Name = variant + "_" + d.String()
+	c.PrefillWorkers, c.DecodeWorkers = d.Prefill, d.Decode
+	return *c, c.Validate()
 }
 
 // Validate returns every problem with the configuration.
@@ -71,6 +123,7 @@ func (c *GraphConfig) Validate() error {
 	check(c.MaxLocalPrefillLength >= 0, "max_local_prefill_length: must be >= 0")
 	check(c.MaxPrefillQueueSize >= 0, "max_prefill_queue_size: must be >= 0")
 	check(c.MaxGPUs >= 0, "max_gpus: must be >= 0")
+	check(c.Router == RouterKV || c.Router == RouterLeastLoaded, fmt.Sprintf("router: must be %s or %s, got %q", RouterKV, RouterLeastLoaded, c.Router))
 	check(c.MaxGPUs == 0 || (c.PrefillWorkers+c.DecodeWorkers)*max(c.GPUsPerEngine, 1) <= c.MaxGPUs, "prefill_workers, decode_workers: need more GPUs than max_gpus")
 	check(c.StartupDelay == nil || *c.StartupDelay >= 0, "startup_delay: must be >= 0")
 	if len(errs) > 0 {

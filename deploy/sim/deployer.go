@@ -54,11 +54,14 @@ type processState struct {
 }
 
 // graphFor is the graph a spec asks for.
-func graphFor(spec deploy.Spec) GraphConfig {
-	g := ForDeployment(spec.Deployment)
+func graphFor(spec deploy.Spec) (GraphConfig, error) {
+	g, err := ForGraph(spec.Backend.Graph, spec.Deployment)
+	if err != nil {
+		return GraphConfig{}, fmt.Errorf("%w: backend.graph: %w", deploy.ErrInvalid, err)
+	}
 	g.Model = spec.Model
 	g.GPUsPerEngine = max(spec.GPUsPerEngine, 1)
-	return g
+	return g, nil
 }
 
 func statePath(dir string) string { return filepath.Join(dir, deploy.StateFile) }
@@ -66,8 +69,12 @@ func statePath(dir string) string { return filepath.Join(dir, deploy.StateFile) 
 // Find returns the case's recorded deployment when it is alive, healthy,
 // on this node and of the same graph.
 func (d *Deployer) Find(ctx context.Context, spec deploy.Spec) (schemas.DeploymentRef, bool, error) {
+	want, err := graphFor(spec)
+	if err != nil {
+		return schemas.DeploymentRef{}, false, err
+	}
 	st, err := readState(statePath(spec.Dir))
-	if err != nil || st.Stopped || st.Ref.Node != spec.Node || !reflect.DeepEqual(st.Graph, graphFor(spec)) {
+	if err != nil || st.Stopped || st.Ref.Node != spec.Node || !reflect.DeepEqual(st.Graph, want) {
 		return schemas.DeploymentRef{}, false, nil
 	}
 	if syscall.Kill(st.PID, 0) != nil || d.health(ctx, st.Ref.URL) != nil {
@@ -82,7 +89,10 @@ func (d *Deployer) Up(ctx context.Context, spec deploy.Spec, progress deploy.Pro
 	if err != nil {
 		return schemas.DeploymentRef{}, fmt.Errorf("%w: %w", deploy.ErrInvalid, err)
 	}
-	graph := graphFor(spec)
+	graph, err := graphFor(spec)
+	if err != nil {
+		return schemas.DeploymentRef{}, err
+	}
 	if err := graph.Validate(); err != nil {
 		return schemas.DeploymentRef{}, fmt.Errorf("%w: %w", deploy.ErrInvalid, err)
 	}

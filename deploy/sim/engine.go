@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"plannerbench/schemas"
@@ -49,6 +50,9 @@ type Engine struct {
 	// sequence holding KV is reachable (for invariant checks).
 	transferring map[*sequence]struct{}
 
+	// rng breaks the KV router's ties, seeded from the graph config.
+	rng *rand.Rand
+
 	nextSeq         uint64
 	blocksPerWorker int
 	watermarkBlocks int
@@ -67,7 +71,8 @@ func NewEngine(prof *schemas.Profile, cfg GraphConfig) (*Engine, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Engine{prof: prof, cfg: cfg, startup: prof.StartupDelay.D(), transferring: map[*sequence]struct{}{}}
+	e := &Engine{prof: prof, cfg: cfg, startup: prof.StartupDelay.D(), transferring: map[*sequence]struct{}{},
+		rng: rand.New(rand.NewPCG(cfg.RouterSeed, 0x706c616e6e657262))}
 	if cfg.StartupDelay != nil {
 		e.startup = cfg.StartupDelay.D()
 	}
@@ -139,9 +144,28 @@ func (e *Engine) Abort(h Handle) {
 	s.notifyDone(e.now, FinishAbort)
 }
 
-// route sends s to the least-loaded ready decode worker, or parks it until
-// one is ready.
+// route sends s to a ready decode worker picked by the graph's router, or
+// parks it until one is ready.
 func (e *Engine) route(s *sequence) {
+	var best *decodeWorker
+	if e.cfg.Router == RouterKV {
+		best = e.routeKV(s)
+	} else {
+		best = e.leastLoaded()
+	}
+	if best == nil {
+		s.state = seqRouting
+		e.routing = append(e.routing, s)
+		return
+	}
+	s.worker, s.state = best, seqWaiting
+	best.waiting.pushBack(s)
+	e.admit(best)
+}
+
+// leastLoaded is the ready decode worker with the least KV in use and
+// queued (RouterLeastLoaded), nil when none is ready.
+func (e *Engine) leastLoaded() *decodeWorker {
 	var best *decodeWorker
 	var bestLoad float64
 	for _, w := range e.decode {
@@ -153,14 +177,7 @@ func (e *Engine) route(s *sequence) {
 			best, bestLoad = w, l
 		}
 	}
-	if best == nil {
-		s.state = seqRouting
-		e.routing = append(e.routing, s)
-		return
-	}
-	s.worker, s.state = best, seqWaiting
-	best.waiting.pushBack(s)
-	e.admit(best)
+	return best
 }
 
 // admit gives KV blocks to the worker's waiting sequences in order, then
@@ -185,6 +202,7 @@ func (e *Engine) admit(w *decodeWorker) {
 		w.admitted++
 		s.lease = lease
 		s.prefillTokens = max(1, s.context()-hits*bs)
+		s.prefilled = 0
 		e.counters.PrefixHitTokens += int64(s.context() - s.prefillTokens)
 		if e.prefillLocally(s) {
 			s.state = seqLocalPrefill
@@ -200,10 +218,14 @@ func (e *Engine) admit(w *decodeWorker) {
 }
 
 // prefillLocally is Dynamo's conditional disaggregation, decided when the
-// decode worker has allocated the prompt's KV blocks (so its prefix hits
-// are known): the prefill stays on the decode worker unless PrefillRemote
-// says otherwise. With no prefill worker ready there is nowhere else to
-// prefill (plannerbench's choice: upstream would leave the job queued).
+// decode worker has allocated the prompt's KV blocks: the prefill stays on
+// the decode worker unless PrefillRemote says otherwise. The prefix hit
+// rate it uses is the KV router's estimate for the chosen worker (0 with
+// another router), as upstream's worker receives it from the router
+// (examples/llm/components/processor.py and worker.py, commit
+// 02e16f75490465f69b38a5f69bcd89f5bf494f35). With no prefill worker ready
+// there is nowhere else to prefill (plannerbench's choice: upstream would
+// leave the job queued).
 func (e *Engine) prefillLocally(s *sequence) bool {
 	if !e.cfg.ConditionalDisagg {
 		return false
@@ -211,8 +233,7 @@ func (e *Engine) prefillLocally(s *sequence) bool {
 	if e.readyPrefillWorkers() == 0 {
 		return true
 	}
-	hitRate := 1 - float64(s.prefillTokens)/float64(s.context())
-	return !PrefillRemote(s.context(), hitRate, e.queued, e.cfg.MaxLocalPrefillLength, e.cfg.MaxPrefillQueueSize)
+	return !PrefillRemote(s.context(), s.routerHitRate, e.queued, e.cfg.MaxLocalPrefillLength, e.cfg.MaxPrefillQueueSize)
 }
 
 // PrefillRemote is Dynamo's disaggregated router's decision: prefill on a
@@ -237,21 +258,58 @@ func (e *Engine) readyPrefillWorkers() int {
 	return n
 }
 
-// dispatchPrefill hands queued jobs, oldest first, to idle ready prefill
-// workers, one job each.
+// dispatchPrefill starts a step on every ready prefill worker that is idle
+// and has work, taking queued jobs oldest first.
 func (e *Engine) dispatchPrefill() {
 	for _, pw := range e.prefill {
-		if pw.state != WorkerReady || pw.busy != nil {
-			continue
+		if pw.state == WorkerReady && !pw.stepping {
+			e.startPrefillStep(pw)
+			if e.queued == 0 {
+				return
+			}
 		}
-		s := e.popPrefill()
-		if s == nil {
-			return
-		}
-		pw.busy, s.state = s, seqPrefilling
-		e.counters.PrefillTokens += int64(s.prefillTokens)
-		e.Schedule(e.now+e.prof.PrefillTime(s.prefillTokens), func() { e.prefillDone(pw, s) })
 	}
+}
+
+// startPrefillStep fills the worker's batch from the shared queue (one job
+// at a time unless prefill_worker_batching is on; never for a draining
+// worker) and computes one chunk of each job within max_num_batched_tokens.
+func (e *Engine) startPrefillStep(pw *prefillWorker) {
+	if pw.state == WorkerReady {
+		for pw.remaining() < e.cfg.MaxNumBatchedTokens && (e.cfg.PrefillWorkerBatching || len(pw.batch) == 0) {
+			s := e.popPrefill()
+			if s == nil {
+				break
+			}
+			s.state = seqPrefilling
+			pw.batch = append(pw.batch, s)
+		}
+	}
+	pw.chunks = chunkPrefill(pw.batch, e.cfg.MaxNumBatchedTokens, pw.chunks[:0])
+	if len(pw.chunks) == 0 {
+		return
+	}
+	for _, c := range pw.chunks {
+		e.counters.PrefillTokens += int64(c)
+	}
+	pw.stepping = true
+	e.Schedule(e.now+e.prof.PrefillStepTime(pw.chunks), func() { e.endPrefillStep(pw) })
+}
+
+// chunkPrefill splits budget tokens over the pending prefills of batch in
+// order (vLLM's chunked prefill), advancing each one's progress; it returns
+// the chunk sizes, one for each of the first len(chunks) sequences.
+func chunkPrefill(batch []*sequence, budget int, chunks []int) []int {
+	for _, s := range batch {
+		c := min(s.prefillTokens-s.prefilled, budget)
+		if c <= 0 {
+			break
+		}
+		s.prefilled += c
+		budget -= c
+		chunks = append(chunks, c)
+	}
+	return chunks
 }
 
 func (e *Engine) popPrefill() *sequence {
@@ -269,18 +327,30 @@ func (e *Engine) popPrefill() *sequence {
 	return nil
 }
 
-func (e *Engine) prefillDone(pw *prefillWorker, s *sequence) {
-	pw.busy = nil
-	pw.jobs++
-	if pw.state == WorkerDraining {
-		e.stopPrefill(pw)
+// endPrefillStep sends every job whose prompt is complete to its decode
+// worker, then starts the next step (or stops a drained worker).
+func (e *Engine) endPrefillStep(pw *prefillWorker) {
+	pw.stepping = false
+	kept := pw.batch[:0]
+	for _, s := range pw.batch {
+		switch {
+		case s.aborted:
+			e.dropAborted(s)
+		case s.prefilled < s.prefillTokens:
+			kept = append(kept, s)
+		default:
+			pw.jobs++
+			s.state = seqTransferring
+			e.transferring[s] = struct{}{}
+			e.Schedule(e.now+e.prof.TransferTime(s.context()), func() { e.transferDone(s) })
+		}
 	}
-	if s.aborted {
-		e.dropAborted(s)
+	clear(pw.batch[len(kept):])
+	pw.batch = kept
+	if pw.state == WorkerDraining && len(pw.batch) == 0 {
+		e.stopPrefill(pw)
 	} else {
-		s.state = seqTransferring
-		e.transferring[s] = struct{}{}
-		e.Schedule(e.now+e.prof.TransferTime(s.context()), func() { e.transferDone(s) })
+		e.startPrefillStep(pw)
 	}
 	e.dispatchPrefill()
 }
@@ -319,17 +389,17 @@ func (e *Engine) kick(w *decodeWorker) {
 }
 
 // startStep runs one continuous-batching step: every running sequence gets
-// one token at its end. Before the step each sequence needs room for that
-// token; when the cache is full the most recently added sequence is
-// preempted (its blocks freed, recomputed later), as in vLLM.
+// one token at its end, and local prefills take the rest of the
+// max_num_batched_tokens budget in chunks (vLLM's chunked prefill); a
+// prompt whose last chunk is in this step gets its first token too. Before
+// the step each sequence needs room for that token; when the cache is full
+// the most recently added sequence is preempted (its blocks freed,
+// recomputed later), as in vLLM. The step lasts the profile's decode time
+// plus the prefill time of its chunks, as in Dynamo's mocker.
 func (e *Engine) startStep(w *decodeWorker) {
-	var extra time.Duration
-	for _, s := range w.localPrefill {
-		extra += e.prof.PrefillTime(s.prefillTokens)
-		e.counters.PrefillTokens += int64(s.prefillTokens)
-	}
-	w.running = append(append(w.running, w.joining...), w.localPrefill...)
-	w.joining, w.localPrefill = w.joining[:0], w.localPrefill[:0]
+	completed := e.localPrefillChunks(w)
+	w.running = append(append(w.running, w.joining...), completed...)
+	w.joining = w.joining[:0]
 	kept := w.running[:0]
 	for _, s := range w.running {
 		if s.aborted {
@@ -351,14 +421,46 @@ func (e *Engine) startStep(w *decodeWorker) {
 			}
 		}
 	}
-	if len(w.running) == 0 {
+	if len(w.running) == 0 && len(w.chunks) == 0 {
 		e.afterRelease(w)
 		return
 	}
 	w.stepping = true
 	w.lastStep = e.now
-	dur := e.prof.DecodeStepTime(w.kv.utilisation()) + extra
+	dur := e.prof.DecodeStepTime(w.kv.utilisation()) + e.prof.PrefillStepTime(w.chunks)
 	e.Schedule(e.now+dur, func() { e.endStep(w) })
+}
+
+// localPrefillChunks schedules this step's local prefill chunks into
+// w.chunks, within the budget the decodes leave (one token each), and
+// returns the sequences whose prompt completes in this step.
+func (e *Engine) localPrefillChunks(w *decodeWorker) []*sequence {
+	pending := w.localPrefill[:0]
+	for _, s := range w.localPrefill {
+		if s.aborted {
+			w.retire(s)
+			continue
+		}
+		pending = append(pending, s)
+	}
+	clear(w.localPrefill[len(pending):])
+	budget := e.cfg.MaxNumBatchedTokens - len(w.running) - len(w.joining)
+	w.chunks = chunkPrefill(pending, budget, w.chunks[:0])
+	for _, c := range w.chunks {
+		e.counters.PrefillTokens += int64(c)
+	}
+	var completed []*sequence
+	kept := pending[:0]
+	for _, s := range pending {
+		if s.prefilled >= s.prefillTokens {
+			completed = append(completed, s)
+		} else {
+			kept = append(kept, s)
+		}
+	}
+	clear(pending[len(kept):])
+	w.localPrefill = kept
+	return completed
 }
 
 // preempt returns a running sequence to the front of its worker's queue.

@@ -25,6 +25,12 @@ func testEngine(t testing.TB, prefill, decode int, mutate ...func(*GraphConfig))
 	return e
 }
 
+// alwaysRemote is the disagg_remote variant: every prompt prefilled on a
+// prefill worker, so queue mechanics show.
+func alwaysRemote(c *GraphConfig) {
+	c.ConditionalDisagg, c.PrefixCaching, c.Router = false, false, RouterLeastLoaded
+}
+
 // recorder keeps a request's token times.
 type recorder struct {
 	tokens []time.Duration
@@ -100,7 +106,7 @@ func TestBatchSharesSteps(t *testing.T) {
 }
 
 func TestQueueBuildsAndDrains(t *testing.T) {
-	e := testEngine(t, 1, 2)
+	e := testEngine(t, 1, 2, alwaysRemote)
 	// 3000-token prefills take 260 ms: one prefill worker serves < 4 req/s.
 	for i := 0; i < 80; i++ {
 		submitAt(t, e, time.Duration(i)*100*time.Millisecond, 3000, 20) // 10 req/s for 8 s
@@ -122,7 +128,7 @@ func TestQueueBuildsAndDrains(t *testing.T) {
 }
 
 func TestScaleUpServesOnlyAfterStartupDelay(t *testing.T) {
-	e := testEngine(t, 1, 1)
+	e := testEngine(t, 1, 1, alwaysRemote)
 	require.Equal(t, 45*time.Second, e.StartupDelay())
 	e.Schedule(10*time.Second, func() { require.NoError(t, e.Scale(2, 2)) })
 	var at20, at56 Snapshot

@@ -55,8 +55,8 @@ func (e *Engine) sequencesOn(w *decodeWorker) []*sequence {
 		add(s)
 	}
 	for _, pw := range e.prefill {
-		if pw.busy != nil {
-			add(pw.busy)
+		for _, s := range pw.batch {
+			add(s)
 		}
 	}
 	for _, list := range [][]*sequence{w.joining, w.localPrefill, w.running} {

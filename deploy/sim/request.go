@@ -80,8 +80,13 @@ type sequence struct {
 	worker    *decodeWorker
 	lease     kvLease
 	generated int
-	// prefillTokens is how many tokens the pending prefill computes.
+	// prefillTokens is how many tokens the pending prefill computes, and
+	// prefilled how many of them are computed (chunked prefill).
 	prefillTokens int
+	prefilled     int
+	// routerHitRate is the KV router's prefix hit estimate for the chosen
+	// worker (overlap blocks * block size / prompt tokens), 0 otherwise.
+	routerHitRate float64
 	aborted       bool
 	preemptions   int
 }

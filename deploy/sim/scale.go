@@ -103,7 +103,7 @@ func (e *Engine) removePrefill() {
 	var victim *prefillWorker
 	for _, pref := range []func(*prefillWorker) bool{
 		func(w *prefillWorker) bool { return w.state == WorkerStarting },
-		func(w *prefillWorker) bool { return w.state == WorkerReady && w.busy == nil },
+		func(w *prefillWorker) bool { return w.state == WorkerReady && !w.busy() },
 		func(w *prefillWorker) bool { return w.state == WorkerReady },
 	} {
 		for i := len(e.prefill) - 1; i >= 0 && victim == nil; i-- {
@@ -118,7 +118,7 @@ func (e *Engine) removePrefill() {
 	if victim == nil {
 		return
 	}
-	if victim.busy != nil {
+	if victim.busy() {
 		victim.state = WorkerDraining
 		return
 	}

@@ -25,9 +25,9 @@ import (
 const testModel = "deepseek-ai/DeepSeek-R1-Distill-Llama-8B"
 
 // startServer serves a fresh engine at time_scale scale.
-func startServer(t *testing.T, prefill, decode int, scale float64, opts ServerOptions) (*httptest.Server, *Realtime) {
+func startServer(t *testing.T, prefill, decode int, scale float64, opts ServerOptions, mutate ...func(*GraphConfig)) (*httptest.Server, *Realtime) {
 	t.Helper()
-	eng := testEngine(t, prefill, decode)
+	eng := testEngine(t, prefill, decode, mutate...)
 	rt := NewRealtime(eng, scale)
 	ctx, cancel := context.WithCancel(context.Background())
 	go rt.Run(ctx)
@@ -198,7 +198,7 @@ func scrape(t *testing.T, url string) map[string]float64 {
 }
 
 func TestMetricsParseAndMoveUnderLoad(t *testing.T) {
-	srv, rt := startServer(t, 1, 1, 50, ServerOptions{})
+	srv, rt := startServer(t, 1, 1, 50, ServerOptions{}, alwaysRemote) // so the prefill queue grows
 	idle := scrape(t, srv.URL)
 	for _, name := range []string{"gpu_cache_usage_perc,state=ready,worker=decode-0", "num_requests_waiting,state=ready,worker=decode-0", "request_active_slots,state=ready,worker=decode-0",
 		"prefill_queue_size", "num_gpu", "workers,role=prefill,state=ready", "workers,role=decode,state=ready"} {
@@ -297,7 +297,7 @@ func TestStreamTimingFollowsTimeScale(t *testing.T) {
 // TestPlannerSampleMatchesParsedMetrics checks that the planner sees the
 // same thing from /metrics (a real run) and from a snapshot (a replay).
 func TestPlannerSampleMatchesParsedMetrics(t *testing.T) {
-	srv, rt := startServer(t, 2, 3, 1e-9, ServerOptions{}) // the clock all but stands still
+	srv, rt := startServer(t, 2, 3, 1e-9, ServerOptions{}, alwaysRemote) // the clock all but stands still
 	rt.Do(func(e *Engine) {
 		for i := 0; i < 40; i++ {
 			_, err := e.Submit(&Request{PromptTokens: 2000 + 100*i, MaxTokens: 100})

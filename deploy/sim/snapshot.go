@@ -47,7 +47,7 @@ func (s Snapshot) Count(role string, state WorkerState) int {
 func (e *Engine) Snapshot() Snapshot {
 	s := Snapshot{Now: e.now, PrefillQueue: e.queued, Routing: len(e.routing), Counters: e.counters}
 	for _, w := range e.prefill {
-		s.Workers = append(s.Workers, WorkerSnapshot{Name: w.name(), Role: RolePrefill, State: w.state, Busy: w.busy != nil})
+		s.Workers = append(s.Workers, WorkerSnapshot{Name: w.name(), Role: RolePrefill, State: w.state, Busy: w.busy()})
 	}
 	for _, w := range e.decode {
 		s.Workers = append(s.Workers, WorkerSnapshot{

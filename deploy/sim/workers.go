@@ -27,8 +27,24 @@ const (
 type prefillWorker struct {
 	id    int
 	state WorkerState
-	busy  *sequence
-	jobs  int
+	// batch holds the jobs this worker computes, in order; chunks are the
+	// tokens of each computed in the current step.
+	batch    []*sequence
+	chunks   []int
+	stepping bool
+	jobs     int
+}
+
+// busy says the worker holds jobs.
+func (w *prefillWorker) busy() bool { return len(w.batch) > 0 }
+
+// remaining is the prompt tokens its jobs still need.
+func (w *prefillWorker) remaining() int {
+	n := 0
+	for _, s := range w.batch {
+		n += s.prefillTokens - s.prefilled
+	}
+	return n
 }
 
 func (w *prefillWorker) name() string { return fmt.Sprintf("prefill-%d", w.id) }
@@ -43,6 +59,8 @@ type decodeWorker struct {
 	admitted     int
 	joining      []*sequence
 	localPrefill []*sequence
+	// chunks are the local prefill tokens computed in the current step.
+	chunks       []int
 	running      []*sequence
 	stepping     bool
 	steps        int

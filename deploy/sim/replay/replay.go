@@ -33,6 +33,10 @@ type Options struct {
 	// Case, when set, is written to OutDir as case.json, so that
 	// `plannerbench report` compares replayed cases as it does live ones.
 	Case *schemas.Case
+	// TraceBlockSize is the trace's tokens per hash id (0: the mooncake
+	// format's 512), used to give prompts the prefix identity the live
+	// load generator's text has.
+	TraceBlockSize int
 	// OutDir, when set, receives requests/, timeline.parquet,
 	// tensorboard/ and summary.json.
 	OutDir string
@@ -50,6 +54,7 @@ type Result struct {
 type arrival struct {
 	index  int64
 	rec    schemas.TraceRecord
+	hashes []uint64
 	record schemas.RequestRecord
 	first  time.Duration
 	last   time.Duration
@@ -136,6 +141,13 @@ func (r *runner) run(ctx context.Context) error {
 // done reports that the trace is over and every request ended.
 func (r *runner) done() bool { return r.traceEnd && r.inFlight == 0 }
 
+func (r *runner) traceBlock() int {
+	if r.opts.TraceBlockSize > 0 {
+		return r.opts.TraceBlockSize
+	}
+	return 512
+}
+
 // scheduleNext reads the next row and schedules its arrival.
 func (r *runner) scheduleNext() {
 	if !r.reader.Next() {
@@ -144,8 +156,11 @@ func (r *runner) scheduleNext() {
 		return
 	}
 	rec := *r.reader.Record()
-	rec.HashIDs = nil // the engine needs lengths; prefix caching is off in replay
 	a := &arrival{index: r.index, rec: rec}
+	if r.opts.Graph.PrefixCaching {
+		a.hashes = sim.TraceBlockHashes(rec.HashIDs, rec.InputLength, r.traceBlock(), r.opts.Graph.BlockSize, r.index)
+	}
+	a.rec.HashIDs = nil // not needed past here
 	r.index++
 	at := time.Duration(rec.Timestamp) * time.Millisecond
 	r.eng.Schedule(at, func() { r.arrive(a) })
@@ -156,7 +171,7 @@ func (r *runner) arrive(a *arrival) {
 	a.record = schemas.NewRequestRecord(a.index, &a.rec)
 	a.record.ScheduledAt, a.record.SentAt, a.record.LatenessMS, a.record.Attempt = Epoch.Add(now), Epoch.Add(now), 0, 1
 	_, err := r.eng.Submit(&sim.Request{
-		PromptTokens: a.rec.InputLength, MaxTokens: a.rec.OutputLength,
+		PromptTokens: a.rec.InputLength, MaxTokens: a.rec.OutputLength, BlockHashes: a.hashes,
 		Observer: sim.ObserverFuncs{OnToken: a.Token, OnDone: func(at time.Duration, reason sim.FinishReason) { r.finish(a, at, reason) }},
 	})
 	if err != nil {

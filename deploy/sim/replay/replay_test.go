@@ -26,6 +26,11 @@ func options(t testing.TB, profile string, dep schemas.Deployment, mode string) 
 
 func TestReplayWritesARealRunsFiles(t *testing.T) {
 	opts := options(t, "h100-llama8b-2026", schemas.Deployment{Prefill: 1, Decode: 1}, schemas.PlannerLoad)
+	// Every prompt through the prefill queue, so the load planner scales
+	// prefill too.
+	g, err := sim.ForGraph(sim.GraphDisaggRemote, schemas.Deployment{Prefill: 1, Decode: 1})
+	require.NoError(t, err)
+	opts.Graph = g
 	opts.OutDir = t.TempDir()
 	res, err := Run(context.Background(), opts)
 	require.NoError(t, err)

@@ -18,6 +18,7 @@ import (
 	"plannerbench/deploy/sim"
 	"plannerbench/internal/atomicfile"
 	"plannerbench/internal/cliutil"
+	"plannerbench/schemas"
 )
 
 func badInput(err error) error { return cliutil.Bad(err) }
@@ -75,7 +76,7 @@ Prompt length is counted as one token per whitespace-separated word.
 	}
 	f := c.Flags()
 	f.StringVar(&configPath, "config", "deploy/configs/disagg_1p1d.yaml", "graph configuration file, or the name of a shipped one (disagg_1p1d, disagg_2p2d)")
-	f.StringVar(&profile, "profile", "h100-llama8b", "performance profile: a shipped name ("+fmt.Sprint(sim.ProfileNames())+") or a YAML file")
+	f.StringVar(&profile, "profile", schemas.DefaultProfile, "performance profile: a shipped name ("+fmt.Sprint(sim.ProfileNames())+") or a YAML file")
 	f.StringVar(&host, "host", "127.0.0.1", "address to listen on")
 	f.IntVar(&port, "port", 8000, "port to listen on (0 picks a free one)")
 	f.Float64Var(&timeScale, "time-scale", 1, "simulated seconds per wall second")

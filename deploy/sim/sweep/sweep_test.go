@@ -44,7 +44,7 @@ func TestSweepCellsAreTheirReplays(t *testing.T) {
 	trace := synthtest.SeedTrace(t)
 	pc := schemas.DefaultPlannerConfig()
 	res, err := Run(context.Background(), Options{TracePath: trace, Scales: []float64{1, 1.5}, YAxis: AxisProfile,
-		YValues: []string{"h100-llama8b", "h100-llama8b-2026"}, Baseline: schemas.Deployment{Prefill: 2, Decode: 2},
+		YValues: []string{schemas.DefaultProfile, "h100-llama8b-2026"}, Baseline: schemas.Deployment{Prefill: 2, Decode: 2},
 		Start: schemas.Deployment{Prefill: 1, Decode: 1}, Planner: pc})
 	require.NoError(t, err)
 	require.Equal(t, 8, res.Replays, "2 scales x 2 profiles x (planner + baseline)")
