@@ -39,6 +39,10 @@ type Profile struct {
 	StartupDelay           Duration   `yaml:"startup_delay" json:"startup_delay"`
 	MaxNumSeqs             int        `yaml:"max_num_seqs" json:"max_num_seqs"`
 	Watermark              float64    `yaml:"watermark" json:"watermark"`
+	// KVTokens, when > 0, is the KV capacity of one engine in tokens as
+	// measured (Dynamo's profiler reports max_kv_tokens), used instead of
+	// the memory arithmetic.
+	KVTokens int `yaml:"kv_capacity_tokens,omitempty" json:"kv_capacity_tokens,omitempty"`
 	// PrefillBatchCost says how prefill_ms prices several prompt chunks
 	// computed in one engine step: PrefillPerPrompt (the default) sums
 	// prefill_ms of each chunk, PrefillBatchTokens evaluates prefill_ms once
@@ -103,6 +107,9 @@ func (p *Profile) TransferTime(tokens int) time.Duration {
 
 // KVCapacityTokens is how many tokens of KV cache one engine holds.
 func (p *Profile) KVCapacityTokens() int {
+	if p.KVTokens > 0 {
+		return p.KVTokens
+	}
 	return int((p.GPUMemoryBytes*p.GPUMemoryUtilization - p.WeightsBytes) / p.KVBytesPerToken)
 }
 

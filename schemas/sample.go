@@ -12,10 +12,15 @@ type Sample struct {
 	// load planner's estimate of the cache the waiting requests will take).
 	KVLoads []float64 `json:"kv_loads"`
 	// AverageKVLoad is the mean of KVLoads.
-	AverageKVLoad       float64 `json:"average_kv_load"`
-	PrefillQueueSize    float64 `json:"prefill_queue_size"`
-	TotalQueuedRequests float64 `json:"total_queued_requests"`
-	ActiveRequests      float64 `json:"active_requests"`
+	AverageKVLoad float64 `json:"average_kv_load"`
+	// KVUsages holds each ready decode worker's gpu_cache_usage_perc alone,
+	// and KVUsage their mean: the cache share in use, which the engine's
+	// step time depends on (calibration reads it).
+	KVUsages            []float64 `json:"kv_usages"`
+	KVUsage             float64   `json:"kv_usage"`
+	PrefillQueueSize    float64   `json:"prefill_queue_size"`
+	TotalQueuedRequests float64   `json:"total_queued_requests"`
+	ActiveRequests      float64   `json:"active_requests"`
 	// PrefillWorkers and DecodeWorkers count ready workers: the endpoints a
 	// Dynamo planner sees.
 	PrefillWorkers int `json:"num_prefill_workers"`
@@ -43,9 +48,10 @@ func KVLoad(cacheUsage, waiting, activeSlots float64) float64 {
 	return cacheUsage
 }
 
-// Finish fills AverageKVLoad from KVLoads.
+// Finish fills AverageKVLoad and KVUsage from KVLoads and KVUsages.
 func (s *Sample) Finish() {
 	s.AverageKVLoad = Mean(s.KVLoads)
+	s.KVUsage = Mean(s.KVUsages)
 }
 
 // Mean is the plain mean of v, 0 for none.

@@ -5,8 +5,10 @@ package schemas
 // and, on rows where the planner decided, its decision.
 type TimelineRow struct {
 	// TS is the time since the case's start, in trace seconds.
-	TS                  float64 `json:"t_s"`
-	AverageKVLoad       float64 `json:"average_kv_load"`
+	TS            float64 `json:"t_s"`
+	AverageKVLoad float64 `json:"average_kv_load"`
+	// KVUsage is the decode workers' mean gpu_cache_usage_perc.
+	KVUsage             float64 `json:"kv_usage"`
 	PrefillQueueSize    float64 `json:"prefill_queue_size"`
 	TotalQueuedRequests float64 `json:"total_queued_requests"`
 	NumPrefillWorkers   int32   `json:"num_prefill_workers"`

@@ -20,7 +20,7 @@ import (
 func newReplayCommand() *cobra.Command {
 	var (
 		tracePath, deployment, mode, profile, plannerConfig, graphConfig, graphVariant, outDir, slo, name string
-		out                                                                                 outputFormat
+		out                                                                                               outputFormat
 	)
 	c := &cobra.Command{
 		Use:   "replay --trace FILE",

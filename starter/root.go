@@ -78,7 +78,7 @@ the load and compares the results.`,
 			stopProfile()
 		}
 	}
-	root.AddCommand(newTraceCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand(),
+	root.AddCommand(newTraceCommand(), newCalibrateCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand(),
 		newSubmitCommand(), newListCommand(), newStatusCommand(), newWatchCommand(), newResultsCommand(), newCancelCommand(), newRerunCommand(), newReportCommand(), newGPUCommand(), newSweepCommand())
 	return root
 }

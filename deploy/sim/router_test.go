@@ -19,13 +19,13 @@ func TestKVRouterLogitMatchesUpstream(t *testing.T) {
 		waiting, maxWaiting int
 		want                float64
 	}{
-		{0, 64, 3000, 0, 0, 0, 0},                   // idle, no overlap: every logit 0
-		{0, 64, 3000, 0.25, 0, 0, -0.25},            // max_waiting 0: the queue term is 0
-		{10, 64, 3000, 0, 0, 0, 2 * 640.0 / 3000},   // overlap only
+		{0, 64, 3000, 0, 0, 0, 0},                    // idle, no overlap: every logit 0
+		{0, 64, 3000, 0.25, 0, 0, -0.25},             // max_waiting 0: the queue term is 0
+		{10, 64, 3000, 0, 0, 0, 2 * 640.0 / 3000},    // overlap only
 		{47, 64, 3000, 0.5, 3, 6, 2*3008.0/3000 - 1}, // whole prompt cached
-		{5, 64, 640, 0.1, 2, 4, 2*0.5 - 0.1 - 0.5},  // half the prompt cached
-		{0, 64, 3000, 0.3, 4, 4, -1.3},              // the busiest queue costs 1
-		{0, 16, 100, 0, 1, 2, -0.5},                 // another block size
+		{5, 64, 640, 0.1, 2, 4, 2*0.5 - 0.1 - 0.5},   // half the prompt cached
+		{0, 64, 3000, 0.3, 4, 4, -1.3},               // the busiest queue costs 1
+		{0, 16, 100, 0, 1, 2, -0.5},                  // another block size
 	} {
 		t.Run(fmt.Sprintf("%d/%d/%d/%v/%d/%d", c.overlap, c.block, c.isl, c.usage, c.waiting, c.maxWaiting), func(t *testing.T) {
 			got := KVRouterLogit(KVRouterScore(c.overlap, c.block, c.isl), c.usage, c.waiting, c.maxWaiting)

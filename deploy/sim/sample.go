@@ -29,6 +29,7 @@ func (s Snapshot) PlannerSample(gpusPerEngine int) schemas.Sample {
 		case w.Role == RoleDecode && w.State == WorkerReady:
 			p.DecodeWorkers++
 			p.KVLoads = append(p.KVLoads, schemas.KVLoad(w.KVUsage, float64(w.Waiting), float64(w.ActiveSlots)))
+			p.KVUsages = append(p.KVUsages, w.KVUsage)
 			p.TotalQueuedRequests += float64(w.Waiting)
 			p.ActiveRequests += float64(w.ActiveSlots)
 		}

@@ -60,11 +60,11 @@ type decodeWorker struct {
 	joining      []*sequence
 	localPrefill []*sequence
 	// chunks are the local prefill tokens computed in the current step.
-	chunks       []int
-	running      []*sequence
-	stepping     bool
-	steps        int
-	lastStep     time.Duration
+	chunks   []int
+	running  []*sequence
+	stepping bool
+	steps    int
+	lastStep time.Duration
 }
 
 func (w *decodeWorker) name() string { return fmt.Sprintf("decode-%d", w.id) }

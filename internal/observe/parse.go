@@ -88,6 +88,7 @@ func ParseMetrics(r io.Reader, gpusPerEngine int) (schemas.Sample, error) {
 	for _, n := range names {
 		w := workers[n]
 		s.KVLoads = append(s.KVLoads, schemas.KVLoad(w.usage, w.waiting, w.active))
+		s.KVUsages = append(s.KVUsages, w.usage)
 	}
 	s.NumGPU = (s.PrefillWorkers + s.DecodeWorkers) * gpusPerEngine
 	s.Finish()

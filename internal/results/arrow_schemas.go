@@ -49,4 +49,5 @@ var TimelineArrowSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "delta_decode", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
 	{Name: "reason", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "inputs", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "kv_usage", Type: arrow.PrimitiveTypes.Float64},
 }, nil)

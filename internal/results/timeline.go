@@ -52,6 +52,7 @@ func buildTimelineBatch(mem memory.Allocator, rows []schemas.TimelineRow) arrow.
 		}
 		appendString(f[14], r.Reason)
 		appendString(f[15], r.Inputs)
+		f[16].(*array.Float64Builder).Append(r.KVUsage)
 	}
 	return b.NewRecordBatch()
 }
@@ -63,7 +64,8 @@ func ReadTimeline(ctx context.Context, path string) ([]schemas.TimelineRow, erro
 		return nil, err
 	}
 	defer tbl.Release()
-	if int(tbl.NumCols()) != TimelineArrowSchema.NumFields() {
+	// Files written before kv_usage was added have one column less.
+	if n := int(tbl.NumCols()); n != TimelineArrowSchema.NumFields() && n != TimelineArrowSchema.NumFields()-1 {
 		return nil, fmt.Errorf("%s: has %d columns, want %d", path, tbl.NumCols(), TimelineArrowSchema.NumFields())
 	}
 	rdr := array.NewTableReader(tbl, 64<<10)
@@ -80,6 +82,9 @@ func ReadTimeline(ctx context.Context, path string) ([]schemas.TimelineRow, erro
 				NumPrefillWorkers: i32(4, i), NumDecodeWorkers: i32(5, i), NumGPU: i32(6, i), GPUsHeld: i32(7, i),
 				PrefillStarting: i32(8, i), DecodeStarting: i32(9, i), PrefillDraining: i32(10, i), DecodeDraining: i32(11, i),
 				Reason: stringAt(c[14], i), Inputs: stringAt(c[15], i),
+			}
+			if len(c) > 16 {
+				r.KVUsage = c[16].(*array.Float64).Value(i)
 			}
 			if !c[12].IsNull(i) {
 				r.Decided, r.DeltaPrefill, r.DeltaDecode = true, i32(12, i), i32(13, i)
@@ -164,7 +169,7 @@ func TimelineFromSamples(samples []schemas.Sample, decisions []schemas.Decision)
 	rows := make([]schemas.TimelineRow, len(samples))
 	for i, s := range samples {
 		rows[i] = schemas.TimelineRow{
-			TS: s.At.Seconds(), AverageKVLoad: s.AverageKVLoad, PrefillQueueSize: s.PrefillQueueSize, TotalQueuedRequests: s.TotalQueuedRequests,
+			TS: s.At.Seconds(), AverageKVLoad: s.AverageKVLoad, KVUsage: s.KVUsage, PrefillQueueSize: s.PrefillQueueSize, TotalQueuedRequests: s.TotalQueuedRequests,
 			NumPrefillWorkers: int32(s.PrefillWorkers), NumDecodeWorkers: int32(s.DecodeWorkers), NumGPU: int32(s.NumGPU), GPUsHeld: int32(s.GPUsHeld),
 			PrefillStarting: int32(s.PrefillStarting), DecodeStarting: int32(s.DecodeStarting), PrefillDraining: int32(s.PrefillDraining), DecodeDraining: int32(s.DecodeDraining),
 		}
