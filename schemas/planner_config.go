@@ -11,6 +11,16 @@ const (
 	PlannerNoop = "noop" // observe and log only: the seed's --no-operation baseline
 	PlannerLoad = "load" // Dynamo's load-based planner (the default)
 	PlannerSLA  = "sla"  // predictive, SLA-driven sizing
+	// PlannerLoadFPM is Dynamo's 2026 load scaling on per-engine
+	// forward-pass metrics (easy mode).
+	PlannerLoadFPM = "load-fpm"
+)
+
+// Optimization targets of the load-fpm planner (Dynamo's
+// optimization_target other than "sla").
+const (
+	TargetThroughput = "throughput"
+	TargetLatency    = "latency"
 )
 
 // Load predictors of the SLA planner.
@@ -45,6 +55,12 @@ type PlannerConfig struct {
 	Predictor string   `yaml:"predictor" json:"predictor"`
 	// PredictorWindow is the number of intervals a moving average spans.
 	PredictorWindow int `yaml:"predictor_window" json:"predictor_window"`
+
+	// load-fpm settings. OptimizationTarget picks the threshold set
+	// (throughput or latency); ContextLength is the engines' context length
+	// (max_model_len), which Dynamo's planner reads from the workers.
+	OptimizationTarget string `yaml:"optimization_target,omitempty" json:"optimization_target,omitempty"`
+	ContextLength      int    `yaml:"context_length,omitempty" json:"context_length,omitempty"`
 }
 
 // DefaultPlannerConfig returns Dynamo's load-planner defaults (DESIGN §3.3).
@@ -66,6 +82,8 @@ func DefaultPlannerConfig() PlannerConfig {
 		ITL:                            Duration(50 * time.Millisecond),
 		Predictor:                      PredictorMovingAverage,
 		PredictorWindow:                3,
+		OptimizationTarget:             TargetThroughput,
+		ContextLength:                  16384, // the seed graph's max-model-len
 	}
 }
 
@@ -80,9 +98,14 @@ func (c *PlannerConfig) UnmarshalYAML(node *yaml.Node) error {
 
 func (c PlannerConfig) validate(l errorList, d Deployment) {
 	switch c.Mode {
-	case PlannerNoop, PlannerLoad, PlannerSLA:
+	case PlannerNoop, PlannerLoad, PlannerSLA, PlannerLoadFPM:
 	default:
-		l.add("mode", "must be one of noop, load, sla; got %q", c.Mode)
+		l.add("mode", "must be one of noop, load, load-fpm, sla; got %q", c.Mode)
+	}
+	if c.Mode == PlannerLoadFPM {
+		l.check(c.OptimizationTarget == TargetThroughput || c.OptimizationTarget == TargetLatency, "optimization_target",
+			"must be throughput or latency, got %q", c.OptimizationTarget)
+		l.check(c.ContextLength > 0, "context_length", "must be > 0, got %d", c.ContextLength)
 	}
 	l.check(c.AdjustmentInterval > 0, "adjustment_interval", "must be > 0, got %s", c.AdjustmentInterval)
 	l.check(c.MetricPullingInterval > 0, "metric_pulling_interval", "must be > 0, got %s", c.MetricPullingInterval)

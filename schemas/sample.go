@@ -16,11 +16,17 @@ type Sample struct {
 	// KVUsages holds each ready decode worker's gpu_cache_usage_perc alone,
 	// and KVUsage their mean: the cache share in use, which the engine's
 	// step time depends on (calibration reads it).
-	KVUsages            []float64 `json:"kv_usages"`
-	KVUsage             float64   `json:"kv_usage"`
-	PrefillQueueSize    float64   `json:"prefill_queue_size"`
-	TotalQueuedRequests float64   `json:"total_queued_requests"`
-	ActiveRequests      float64   `json:"active_requests"`
+	KVUsages []float64 `json:"kv_usages"`
+	KVUsage  float64   `json:"kv_usage"`
+	// KVDemands holds each ready decode worker's KV tokens of scheduled and
+	// queued requests over its capacity (Dynamo 2026 planner's decode load).
+	KVDemands []float64 `json:"kv_demands,omitempty"`
+	// PrefillQueuedTokens sums the prompt tokens the queued prefill jobs
+	// still need (the 2026 planner's prefill load).
+	PrefillQueuedTokens float64 `json:"prefill_queued_tokens,omitempty"`
+	PrefillQueueSize    float64 `json:"prefill_queue_size"`
+	TotalQueuedRequests float64 `json:"total_queued_requests"`
+	ActiveRequests      float64 `json:"active_requests"`
 	// PrefillWorkers and DecodeWorkers count ready workers: the endpoints a
 	// Dynamo planner sees.
 	PrefillWorkers int `json:"num_prefill_workers"`

@@ -108,7 +108,7 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 	f := c.Flags()
 	f.StringVar(&tracePath, "trace", "", "mooncake JSONL trace")
 	f.StringVar(&deployment, "deployment", "1p1d", "starting deployment: 1p1d, 2p2d, NpMd or p,d")
-	f.StringVar(&mode, "planner", schemas.PlannerLoad, "planner: noop, load or sla")
+	f.StringVar(&mode, "planner", schemas.PlannerLoad, "planner: noop, load (Dynamo mid-2025), load-fpm (Dynamo 2026 load scaling) or sla")
 	f.StringVar(&profile, "profile", schemas.DefaultProfile, "simulator profile: a shipped name or a YAML file")
 	f.StringVar(&plannerConfig, "planner-config", "", "YAML file of planner settings (the fields of a matrix case's planner section)")
 	f.StringVar(&graphConfig, "config", "", "graph configuration file (engine settings; worker counts come from --deployment); overrides --graph")

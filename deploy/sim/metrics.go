@@ -14,6 +14,7 @@ type collector struct {
 	rt                                        *Realtime
 	kvUsage, waiting, active, totalSlots      *prometheus.Desc
 	kvBlocks, queue, workers, numGPU, vtime   *prometheus.Desc
+	kvDemand, queuedTokens                    *prometheus.Desc
 	requests, tokens, prefillTokens, preempts *prometheus.Desc
 	received, promptTokens, requested         *prometheus.Desc
 	timeScale                                 *prometheus.Desc
@@ -29,6 +30,8 @@ func newCollector(rt *Realtime) *collector {
 		totalSlots:    prometheus.NewDesc(observe.TotalSlots, "Sequences the decode worker can hold (max_num_seqs).", worker, nil),
 		kvBlocks:      prometheus.NewDesc(observe.KVTotalBlocks, "KV-cache blocks of the decode worker.", worker, nil),
 		queue:         prometheus.NewDesc(observe.PrefillQueueSize, "Remote-prefill jobs waiting in the shared queue.", nil, nil),
+		queuedTokens:  prometheus.NewDesc(observe.PrefillQueuedTokens, "Prompt tokens the queued prefill jobs still need.", nil, nil),
+		kvDemand:      prometheus.NewDesc(observe.KVDemand, "KV blocks in use plus those the worker's queued requests need, over all blocks.", worker, nil),
 		workers:       prometheus.NewDesc(observe.Workers, "Workers by role and state.", []string{observe.LabelRole, observe.LabelState}, nil),
 		numGPU:        prometheus.NewDesc(observe.NumGPU, "GPUs held by the graph (starting, ready and draining workers).", nil, nil),
 		vtime:         prometheus.NewDesc("sim_virtual_time_seconds", "The simulator's virtual clock.", nil, nil),
@@ -44,7 +47,7 @@ func newCollector(rt *Realtime) *collector {
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.kvUsage, c.waiting, c.active, c.totalSlots, c.kvBlocks, c.queue, c.workers, c.numGPU,
+	for _, d := range []*prometheus.Desc{c.kvUsage, c.kvDemand, c.queuedTokens, c.waiting, c.active, c.totalSlots, c.kvBlocks, c.queue, c.workers, c.numGPU,
 		c.vtime, c.timeScale, c.requests, c.tokens, c.prefillTokens, c.preempts, c.received, c.promptTokens, c.requested} {
 		ch <- d
 	}
@@ -65,12 +68,14 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}
 		st := string(w.State)
 		gauge(c.kvUsage, w.KVUsage, w.Name, st)
+		gauge(c.kvDemand, w.KVDemand, w.Name, st)
 		gauge(c.waiting, float64(w.Waiting), w.Name, st)
 		gauge(c.active, float64(w.ActiveSlots), w.Name, st)
 		gauge(c.totalSlots, maxSeqs, w.Name, st)
 		gauge(c.kvBlocks, float64(w.KVBlocksTotal), w.Name, st)
 	}
 	gauge(c.queue, float64(s.PrefillQueue))
+	gauge(c.queuedTokens, float64(s.PrefillQueuedTokens))
 	for _, role := range []string{RolePrefill, RoleDecode} {
 		for _, st := range []WorkerState{WorkerStarting, WorkerReady, WorkerDraining} {
 			gauge(c.workers, float64(s.Count(role, st)), role, string(st))

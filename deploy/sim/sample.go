@@ -9,6 +9,7 @@ func (s Snapshot) PlannerSample(gpusPerEngine int) schemas.Sample {
 	p := schemas.Sample{
 		At:                    s.Now,
 		PrefillQueueSize:      float64(s.PrefillQueue),
+		PrefillQueuedTokens:   float64(s.PrefillQueuedTokens),
 		GPUsHeld:              s.NumGPU,
 		RequestsReceived:      float64(s.Counters.Submitted),
 		PromptTokensReceived:  float64(s.Counters.PromptTokens),
@@ -30,6 +31,7 @@ func (s Snapshot) PlannerSample(gpusPerEngine int) schemas.Sample {
 			p.DecodeWorkers++
 			p.KVLoads = append(p.KVLoads, schemas.KVLoad(w.KVUsage, float64(w.Waiting), float64(w.ActiveSlots)))
 			p.KVUsages = append(p.KVUsages, w.KVUsage)
+			p.KVDemands = append(p.KVDemands, w.KVDemand)
 			p.TotalQueuedRequests += float64(w.Waiting)
 			p.ActiveRequests += float64(w.ActiveSlots)
 		}

@@ -16,6 +16,9 @@ type WorkerSnapshot struct {
 	// ActiveSlots is request_active_slots: sequences holding KV here (decode).
 	ActiveSlots int `json:"active_slots"`
 	Running     int `json:"running"`
+	// KVDemand is KV blocks in use plus those queued requests need, over
+	// all blocks (decode).
+	KVDemand float64 `json:"kv_demand"`
 	// Busy says a prefill worker is running a job.
 	Busy bool `json:"busy"`
 }
@@ -23,12 +26,14 @@ type WorkerSnapshot struct {
 // Snapshot is the graph's state at an instant, the source of /metrics and of
 // the planner's observations.
 type Snapshot struct {
-	Now          time.Duration    `json:"now"`
-	PrefillQueue int              `json:"prefill_queue_size"`
-	Routing      int              `json:"routing"`
-	Workers      []WorkerSnapshot `json:"workers"`
-	NumGPU       int              `json:"num_gpu"`
-	Counters     Counters         `json:"counters"`
+	Now          time.Duration `json:"now"`
+	PrefillQueue int           `json:"prefill_queue_size"`
+	// PrefillQueuedTokens sums the tokens the queued jobs still need.
+	PrefillQueuedTokens int              `json:"prefill_queued_tokens"`
+	Routing             int              `json:"routing"`
+	Workers             []WorkerSnapshot `json:"workers"`
+	NumGPU              int              `json:"num_gpu"`
+	Counters            Counters         `json:"counters"`
 }
 
 // Count returns the number of workers of role in state.
@@ -46,6 +51,11 @@ func (s Snapshot) Count(role string, state WorkerState) int {
 // listed worker (starting, ready or draining) holds its GPUs.
 func (e *Engine) Snapshot() Snapshot {
 	s := Snapshot{Now: e.now, PrefillQueue: e.queued, Routing: len(e.routing), Counters: e.counters}
+	for _, q := range e.prefillQueue {
+		if !q.aborted {
+			s.PrefillQueuedTokens += q.prefillTokens - q.prefilled
+		}
+	}
 	for _, w := range e.prefill {
 		s.Workers = append(s.Workers, WorkerSnapshot{Name: w.name(), Role: RolePrefill, State: w.state, Busy: w.busy()})
 	}
@@ -53,7 +63,7 @@ func (e *Engine) Snapshot() Snapshot {
 		s.Workers = append(s.Workers, WorkerSnapshot{
 			Name: w.name(), Role: RoleDecode, State: w.state,
 			KVUsage: w.kv.utilisation(), KVBlocksUsed: w.kv.used, KVBlocksTotal: w.kv.total,
-			Waiting: w.waiting.len(), ActiveSlots: w.admitted, Running: len(w.running),
+			Waiting: w.waiting.len(), ActiveSlots: w.admitted, Running: len(w.running), KVDemand: w.load(),
 		})
 	}
 	s.NumGPU = len(s.Workers) * e.cfg.GPUsPerEngine

@@ -16,12 +16,19 @@ const (
 	TotalSlots = "request_total_slots"
 	// KVTotalBlocks is the worker's KV-cache size in blocks.
 	KVTotalBlocks = "kv_total_blocks"
+	// KVDemand is the worker's KV tokens of scheduled plus queued requests
+	// as a share of its capacity, the decode load of Dynamo's 2026 planner
+	// ((sum_decode_kv_tokens scheduled + queued) / max_kv_tokens, from its
+	// forward-pass metrics).
+	KVDemand = "sim_kv_demand_perc"
 )
 
 // Graph-wide gauges and counters.
 const (
 	// PrefillQueueSize counts remote-prefill jobs waiting in the shared queue.
 	PrefillQueueSize = "prefill_queue_size"
+	// PrefillQueuedTokens sums the prompt tokens those jobs still need.
+	PrefillQueuedTokens = "sim_prefill_queued_tokens"
 	// Workers counts workers by LabelRole and LabelState.
 	Workers = "workers"
 	// NumGPU counts the GPUs held (starting, ready and draining workers).

@@ -22,7 +22,7 @@ func ParseMetrics(r io.Reader, gpusPerEngine int) (schemas.Sample, error) {
 		return schemas.Sample{}, fmt.Errorf("parse metrics: %w", err)
 	}
 	var s schemas.Sample
-	type worker struct{ usage, waiting, active float64 }
+	type worker struct{ usage, waiting, active, demand float64 }
 	workers := map[string]*worker{}
 	get := func(name string) *worker {
 		w := workers[name]
@@ -45,6 +45,10 @@ func ParseMetrics(r io.Reader, gpusPerEngine int) (schemas.Sample, error) {
 			switch name {
 			case GPUCacheUsage:
 				get(labels[LabelWorker]).usage = v
+			case KVDemand:
+				get(labels[LabelWorker]).demand = v
+			case PrefillQueuedTokens:
+				s.PrefillQueuedTokens = v
 			case RequestsWaiting:
 				get(labels[LabelWorker]).waiting = v
 				s.TotalQueuedRequests += v
@@ -89,6 +93,7 @@ func ParseMetrics(r io.Reader, gpusPerEngine int) (schemas.Sample, error) {
 		w := workers[n]
 		s.KVLoads = append(s.KVLoads, schemas.KVLoad(w.usage, w.waiting, w.active))
 		s.KVUsages = append(s.KVUsages, w.usage)
+		s.KVDemands = append(s.KVDemands, w.demand)
 	}
 	s.NumGPU = (s.PrefillWorkers + s.DecodeWorkers) * gpusPerEngine
 	s.Finish()
@@ -96,7 +101,7 @@ func ParseMetrics(r io.Reader, gpusPerEngine int) (schemas.Sample, error) {
 }
 
 func isWorkerGauge(name string) bool {
-	return name == GPUCacheUsage || name == RequestsWaiting || name == ActiveSlots
+	return name == GPUCacheUsage || name == RequestsWaiting || name == ActiveSlots || name == KVDemand
 }
 
 func metricValue(m *dto.Metric) float64 {

@@ -70,6 +70,8 @@ func decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []schema
 		return decideLoad(cfg, st, window, d, act)
 	case schemas.PlannerSLA:
 		return decideSLA(cfg, perf, st, window, d)
+	case schemas.PlannerLoadFPM:
+		return decideLoadFPM(cfg, st, window, d)
 	default:
 		d.Reason = "no-operation mode: observe and log only"
 		return d, st
