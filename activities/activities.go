@@ -7,6 +7,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"plannerbench/activities/payload"
 	"plannerbench/deploy"
 	"plannerbench/internal/results"
+	"plannerbench/schemas"
 )
 
 // Activities are the benchmark's activities, as methods on their
@@ -57,17 +59,44 @@ func (a *Activities) NodeQueue(ctx context.Context) (string, error) {
 	return payload.NodeQueue(a.Node), nil
 }
 
-// FindCompleted returns the cases that already have a summary, by ID, so a
-// resubmitted matrix reruns only the others.
+// FindCompleted returns the cases that already have a summary of the same
+// spec, by ID, so a resubmitted matrix reruns only the others. A folder
+// holding results of another spec (the matrix was edited: another profile,
+// planner or trace) is moved aside to DIR.before-<time>, kept, and the case
+// runs again.
 func (a *Activities) FindCompleted(ctx context.Context, in payload.FindCompletedInput) (map[string]payload.ResultRef, error) {
 	done := map[string]payload.ResultRef{}
-	for _, c := range in.Cases {
+	for i, c := range in.Cases {
 		dir := payload.CaseDir(a.ResultsDir, in.Matrix, c)
-		if _, err := os.Stat(filepath.Join(dir, results.SummaryFile)); err == nil {
-			done[c] = payload.ResultRef{Dir: dir}
+		if _, err := os.Stat(filepath.Join(dir, results.SummaryFile)); err != nil {
+			continue
 		}
+		if i < len(in.Specs) && !sameSpec(filepath.Join(dir, results.CaseFile), in.Specs[i]) {
+			aside := dir + ".before-" + time.Now().UTC().Format("20060102T150405Z")
+			if err := os.Rename(dir, aside); err != nil {
+				return nil, fmt.Errorf("move aside %s (results of another spec): %w", dir, err)
+			}
+			activity.GetLogger(ctx).Info("results of another spec moved aside; the case runs again", "case", c, "kept", aside)
+			continue
+		}
+		done[c] = payload.ResultRef{Dir: dir}
 	}
 	return done, nil
+}
+
+// sameSpec says whether the stored case.json describes spec.
+func sameSpec(path string, spec schemas.Case) bool {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	var stored schemas.Case
+	if json.Unmarshal(data, &stored) != nil {
+		return false
+	}
+	a, _ := json.Marshal(stored)
+	b, _ := json.Marshal(spec)
+	return string(a) == string(b)
 }
 
 // caseDir resolves a case folder (given absolute, or under ResultsDir).

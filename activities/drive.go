@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -35,6 +36,12 @@ func (a *Activities) DriveLoad(ctx context.Context, in payload.DriveInput) (payl
 		URL: in.Deployment.URL, Model: in.Deployment.Model, TimeScale: in.Deployment.TimeScale,
 		BlockSize: in.BlockSize, Attempt: info.Attempt, T0: in.T0,
 	}
+	if in.Deployment.APIKeyEnv != "" {
+		// Read here, on the worker: only the variable's name travels.
+		cfg.APIKey = os.Getenv(in.Deployment.APIKeyEnv)
+	}
+	stopGPUs := a.sampleGPUs(ctx, a.caseDir(in.Case), in.Deployment)
+	defer stopGPUs()
 	var lastSignal time.Time
 	res, err := loadgen.Run(ctx, cfg, in.Trace.Path, filepath.Join(a.caseDir(in.Case), results.RequestsDir), &resume, func(p loadgen.Progress) {
 		activity.RecordHeartbeat(ctx, p.Resume)

@@ -27,6 +27,9 @@ func (a *Activities) Summarize(ctx context.Context, in payload.SummarizeInput) (
 		return payload.ResultRef{}, err
 	}
 	sum, rows := results.BuildCase(recs, samples, decisions, in.TimeScale, results.SLOFrom(in.Spec.SLO), in.Spec.Planner.MetricPullingInterval.D())
+	if gpus, err := results.ReadGPU(ctx, filepath.Join(dir, results.GPUDir)); err == nil {
+		sum.Energy = results.EnergyOf(gpus, recs)
+	}
 	spec := in.Spec
 	if err := results.WriteCase(dir, results.CaseFiles{Spec: &spec, Summary: sum, Timeline: rows, T0: in.T0}); err != nil {
 		return payload.ResultRef{}, err

@@ -21,6 +21,15 @@ type DeploymentRef struct {
 	URL string `json:"url"`
 	// MetricsURLs are the Prometheus endpoints Observe reads.
 	MetricsURLs []string `json:"metrics_urls,omitempty"`
+	// MetricsDialect names the metric names MetricsURLs expose
+	// ("plannerbench" or "dynamo"; empty means plannerbench).
+	MetricsDialect string `json:"metrics_dialect,omitempty"`
+	// DCGMURLs are DCGM exporters' /metrics for the deployment's GPUs,
+	// sampled where NVML is not local (Kubernetes).
+	DCGMURLs []string `json:"dcgm_urls,omitempty"`
+	// APIKeyEnv names the workers' environment variable holding the
+	// endpoint's API key (never the key).
+	APIKeyEnv string `json:"api_key_env,omitempty"`
 	// Model is the served model name requests must carry.
 	Model string `json:"model"`
 	// TimeScale is how much faster than the trace the deployment runs (the

@@ -8,8 +8,9 @@ import (
 
 // Backends.
 const (
-	BackendSim    = "sim"    // the built-in simulated disaggregated engine
-	BackendDynamo = "dynamo" // a real Dynamo graph started by a command
+	BackendSim      = "sim"      // the built-in simulated disaggregated engine
+	BackendDynamo   = "dynamo"   // a real Dynamo graph started by a command
+	BackendEndpoint = "endpoint" // an OpenAI-compatible URL plannerbench does not start
 )
 
 // Defaults a matrix file may leave out.
@@ -44,8 +45,26 @@ type Backend struct {
 	Graph string `yaml:"graph,omitempty" json:"graph,omitempty"`
 	// Command starts a real deployment (dynamo only).
 	Command string `yaml:"command,omitempty" json:"command,omitempty"`
-	// URL of an already running OpenAI-compatible front end (dynamo only).
+	// URL of an already running OpenAI-compatible front end (dynamo,
+	// endpoint).
 	URL string `yaml:"url,omitempty" json:"url,omitempty"`
+	// Metrics are the Prometheus endpoints a real deployment is observed
+	// through (endpoint), read with MetricsDialect's names: "dynamo" (the
+	// default: dynamo_frontend_*, dynamo_component_kvstats_*, vllm:*) or
+	// "plannerbench" (the simulator's own).
+	Metrics        []string `yaml:"metrics,omitempty" json:"metrics,omitempty"`
+	MetricsDialect string   `yaml:"metrics_dialect,omitempty" json:"metrics_dialect,omitempty"`
+	// ScaleCommand is a user's hook that scales an endpoint (run with sh -c,
+	// the targets in $PLANNERBENCH_PREFILL and $PLANNERBENCH_DECODE); without
+	// it an endpoint cannot be scaled and only the noop planner may run.
+	ScaleCommand string `yaml:"scale_command,omitempty" json:"scale_command,omitempty"`
+	// DCGM lists DCGM exporters' /metrics URLs for the deployment's GPUs
+	// (endpoint); without them GPUs are sampled through NVML on the node.
+	DCGM []string `yaml:"dcgm,omitempty" json:"dcgm,omitempty"`
+	// APIKeyEnv names the environment variable (on the workers) that holds
+	// the endpoint's API key: the key itself is never in a matrix, in
+	// Temporal's history, in logs or in results.
+	APIKeyEnv string `yaml:"api_key_env,omitempty" json:"api_key_env,omitempty"`
 }
 
 // TraceSpec is either synthesis parameters or a path to an existing trace.

@@ -85,7 +85,7 @@ repeat: 0
 	for _, want := range []string{
 		"bad.yaml:1: name: must be letters",
 		"bad.yaml:2: time_scale: must be > 0",
-		"bad.yaml:3: backend.kind: must be sim or dynamo",
+		"bad.yaml:3: backend.kind: must be sim, endpoint or dynamo",
 		"bad.yaml:6: trace.synth.time_duration: must be > 0",
 		"bad.yaml:7: field colour not found in trace.synth",
 		"bad.yaml:10: cases[0].deployment.prefill: must be >= 1",
@@ -111,6 +111,10 @@ func TestMatrixSyntaxAndShapeErrors(t *testing.T) {
 		{"both traces", "name: n\ntrace: {path: a.jsonl, synth: {}}\ncases: [{name: a, deployment: 1p1d}]\n", "trace: has both synth and path"},
 		{"axis on recorded trace", "name: n\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\naxes: {request_rate: [{min: 1, max: 2}]}\n", "axes.request_rate[0]: a request-rate axis needs trace.synth"},
 		{"budget", "name: n\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 5p5d}]\n", "cases[0].planner.max_gpu_budget: must be >= the 10 GPUs"},
+		{"endpoint without url", "name: n\nbackend: {kind: endpoint}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d, planner: {mode: noop}}]\n", "backend.url: must name the OpenAI-compatible base URL"},
+		{"endpoint without hook needs noop", "name: n\nbackend: {kind: endpoint, url: http://h:8000}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\n", "cases[0].planner.mode: must be noop: backend endpoint has no scale_command"},
+		{"endpoint dialect", "name: n\nbackend: {kind: endpoint, url: http://h:8000, metrics_dialect: statsd}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d, planner: {mode: noop}}]\n", "backend.metrics_dialect: must be dynamo or plannerbench"},
+		{"sim graph", "name: n\nbackend: {kind: sim, profile: p, graph: disagg_router}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\n", "backend.graph: must be disagg (the seed's graph) or disagg_remote"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseMatrix([]byte(tc.in), "x.yaml")

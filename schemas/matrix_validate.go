@@ -46,6 +46,9 @@ func (m *Matrix) Validate() FieldErrors {
 		cl.check(c.Deployment.Prefill >= 1, "deployment.prefill", "must be >= 1, got %d", c.Deployment.Prefill)
 		cl.check(c.Deployment.Decode >= 1, "deployment.decode", "must be >= 1, got %d", c.Deployment.Decode)
 		c.Planner.validate(cl.at("planner"), c.Deployment)
+		if m.Backend.Kind == BackendEndpoint && m.Backend.ScaleCommand == "" && c.Planner.Mode != PlannerNoop {
+			cl.add("planner.mode", "must be noop: backend endpoint has no scale_command, so nothing can scale it (got %q)", c.Planner.Mode)
+		}
 	}
 
 	for i, r := range m.Axes.RequestRate {
@@ -64,9 +67,13 @@ func (b Backend) validate(l errorList) {
 	case BackendSim:
 		l.check(b.Profile != "", "profile", "must name a simulator profile such as %s", DefaultProfile)
 		l.check(b.Graph == "" || b.Graph == "disagg" || b.Graph == "disagg_remote", "graph", "must be disagg (the seed's graph) or disagg_remote, got %q", b.Graph)
+	case BackendEndpoint:
+		l.check(b.URL != "", "url", "must name the OpenAI-compatible base URL of the endpoint (without /v1)")
+		l.check(b.MetricsDialect == "" || b.MetricsDialect == "dynamo" || b.MetricsDialect == "plannerbench", "metrics_dialect",
+			"must be dynamo or plannerbench, got %q", b.MetricsDialect)
 	case BackendDynamo:
 		l.check(b.Command != "" || b.URL != "", "", "dynamo needs command (to start the graph) or url (of a running front end)")
 	default:
-		l.add("kind", "must be sim or dynamo, got %q", b.Kind)
+		l.add("kind", "must be sim, endpoint or dynamo, got %q", b.Kind)
 	}
 }

@@ -39,6 +39,11 @@ type Profile struct {
 	StartupDelay           Duration   `yaml:"startup_delay" json:"startup_delay"`
 	MaxNumSeqs             int        `yaml:"max_num_seqs" json:"max_num_seqs"`
 	Watermark              float64    `yaml:"watermark" json:"watermark"`
+	// GPUIdleWatts and GPUBusyWatts model an engine GPU's power: idle
+	// while it holds its worker without computing, busy while a step runs
+	// (plannerbench's modelled power; 0 turns it off).
+	GPUIdleWatts float64 `yaml:"gpu_idle_watts,omitempty" json:"gpu_idle_watts,omitempty"`
+	GPUBusyWatts float64 `yaml:"gpu_busy_watts,omitempty" json:"gpu_busy_watts,omitempty"`
 	// KVTokens, when > 0, is the KV capacity of one engine in tokens as
 	// measured (Dynamo's profiler reports max_kv_tokens), used instead of
 	// the memory arithmetic.
@@ -105,6 +110,13 @@ func (p *Profile) TransferTime(tokens int) time.Duration {
 	return time.Duration(float64(tokens) * p.KVBytesPerToken / p.TransferBytesPerSecond * float64(time.Second))
 }
 
+// EnergyJ is the modelled energy of one GPU that has held a worker for
+// alive and computed for busy: idle watts all along, plus the difference
+// to busy watts while computing.
+func (p *Profile) EnergyJ(alive, busy time.Duration) float64 {
+	return p.GPUIdleWatts*alive.Seconds() + (p.GPUBusyWatts-p.GPUIdleWatts)*busy.Seconds()
+}
+
 // KVCapacityTokens is how many tokens of KV cache one engine holds.
 func (p *Profile) KVCapacityTokens() int {
 	if p.KVTokens > 0 {
@@ -134,6 +146,7 @@ func (p *Profile) Validate() error {
 	check(p.StartupDelay >= 0, "startup_delay: must be >= 0")
 	check(p.MaxNumSeqs > 0, "max_num_seqs: must be > 0")
 	check(p.Watermark >= 0 && p.Watermark < 1, "watermark: must be within [0, 1)")
+	check(p.GPUIdleWatts >= 0 && p.GPUBusyWatts >= p.GPUIdleWatts, "gpu_busy_watts: must be >= gpu_idle_watts (%v), got %v", p.GPUIdleWatts, p.GPUBusyWatts)
 	check(p.PrefillBatchCost == "" || p.PrefillBatchCost == PrefillPerPrompt || p.PrefillBatchCost == PrefillBatchTokens,
 		"prefill_batch_cost: must be %s or %s, got %q", PrefillPerPrompt, PrefillBatchTokens, p.PrefillBatchCost)
 	if len(errs) > 0 {

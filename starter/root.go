@@ -36,6 +36,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, new(cliutil.BadInput)) {
 		return exitBadInput
 	}
+	var exit cliutil.Exit
+	if errors.As(err, &exit) {
+		return exit.Code
+	}
 	return exitFailure
 }
 

@@ -11,6 +11,6 @@ func newSimCommand() *cobra.Command {
 		Use:   "sim",
 		Short: "The built-in simulated disaggregated engine",
 	}
-	c.AddCommand(simcmd.NewServeCommand())
+	c.AddCommand(simcmd.NewServeCommand(), simcmd.NewScaleCommand())
 	return c
 }

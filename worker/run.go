@@ -30,6 +30,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		if errors.As(err, new(cliutil.BadInput)) {
 			return 2
 		}
+		var exit cliutil.Exit
+		if errors.As(err, &exit) {
+			return exit.Code
+		}
 		return 1
 	}
 	return 0
@@ -96,7 +100,7 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 	f.StringVar(&resultsDir, "results-dir", cliutil.EnvOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where results are written ($PLANNERBENCH_RESULTS_DIR)")
 	f.StringVar(&node, "node", cliutil.EnvOr("PLANNERBENCH_NODE", host), "this node's stable name ($PLANNERBENCH_NODE)")
 	sim := &cobra.Command{Use: "sim", Short: "The built-in simulated disaggregated engine"}
-	sim.AddCommand(simcmd.NewServeCommand())
+	sim.AddCommand(simcmd.NewServeCommand(), simcmd.NewScaleCommand())
 	root.AddCommand(sim)
 	return root
 }

@@ -27,7 +27,7 @@ func MatrixWorkflow(ctx workflow.Context, in MatrixInput) (MatrixResult, error) 
 		ids[i] = c.ID
 	}
 	var reused map[string]payload.ResultRef
-	if err := workflow.ExecuteActivity(sharedOptions(ctx), payload.FindCompletedActivity, payload.FindCompletedInput{Matrix: in.Name, Cases: ids}).Get(ctx, &reused); err != nil {
+	if err := workflow.ExecuteActivity(sharedOptions(ctx), payload.FindCompletedActivity, payload.FindCompletedInput{Matrix: in.Name, Cases: ids, Specs: in.Cases}).Get(ctx, &reused); err != nil {
 		return MatrixResult{}, err
 	}
 	outcomes := make([]payload.CaseOutcome, len(in.Cases))

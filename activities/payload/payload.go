@@ -188,4 +188,7 @@ type ComparisonRef struct {
 type FindCompletedInput struct {
 	Matrix string   `json:"matrix"`
 	Cases  []string `json:"cases"`
+	// Specs are the cases as now submitted (same order): a stored result
+	// of another spec (say, another profile) is not reused.
+	Specs []schemas.Case `json:"specs,omitempty"`
 }

@@ -4,12 +4,14 @@ package backends
 
 import (
 	"plannerbench/deploy"
+	"plannerbench/deploy/endpoint"
 	"plannerbench/deploy/sim"
 )
 
 // All returns the registry of every backend.
 func All() deploy.Registry {
 	return deploy.Registry{
-		sim.BackendName: sim.NewDeployer,
+		sim.BackendName:      sim.NewDeployer,
+		endpoint.BackendName: endpoint.NewDeployer,
 	}
 }

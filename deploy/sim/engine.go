@@ -293,6 +293,7 @@ func (e *Engine) startPrefillStep(pw *prefillWorker) {
 		e.counters.PrefillTokens += int64(c)
 	}
 	pw.stepping = true
+	pw.stepStart = e.now
 	e.Schedule(e.now+e.prof.PrefillStepTime(pw.chunks), func() { e.endPrefillStep(pw) })
 }
 
@@ -331,6 +332,7 @@ func (e *Engine) popPrefill() *sequence {
 // worker, then starts the next step (or stops a drained worker).
 func (e *Engine) endPrefillStep(pw *prefillWorker) {
 	pw.stepping = false
+	pw.computing += e.now - pw.stepStart
 	kept := pw.batch[:0]
 	for _, s := range pw.batch {
 		switch {
@@ -476,6 +478,7 @@ func (e *Engine) preempt(w *decodeWorker, s *sequence) {
 
 func (e *Engine) endStep(w *decodeWorker) {
 	w.stepping = false
+	w.computing += e.now - w.lastStep
 	w.steps++
 	e.counters.DecodeSteps++
 	kept := w.running[:0]

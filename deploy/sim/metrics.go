@@ -18,6 +18,7 @@ type collector struct {
 	requests, tokens, prefillTokens, preempts *prometheus.Desc
 	received, promptTokens, requested         *prometheus.Desc
 	timeScale                                 *prometheus.Desc
+	energy, computing                         *prometheus.Desc
 }
 
 func newCollector(rt *Realtime) *collector {
@@ -34,8 +35,10 @@ func newCollector(rt *Realtime) *collector {
 		kvDemand:      prometheus.NewDesc(observe.KVDemand, "KV blocks in use plus those the worker's queued requests need, over all blocks.", worker, nil),
 		workers:       prometheus.NewDesc(observe.Workers, "Workers by role and state.", []string{observe.LabelRole, observe.LabelState}, nil),
 		numGPU:        prometheus.NewDesc(observe.NumGPU, "GPUs held by the graph (starting, ready and draining workers).", nil, nil),
-		vtime:         prometheus.NewDesc("sim_virtual_time_seconds", "The simulator's virtual clock.", nil, nil),
+		vtime:         prometheus.NewDesc(observe.SimClock, "The simulator's virtual clock.", nil, nil),
 		timeScale:     prometheus.NewDesc("sim_time_scale", "Simulated seconds per wall second.", nil, nil),
+		energy:        prometheus.NewDesc(observe.SimGPUEnergy, "Modelled energy of the worker's GPU (profile's gpu_idle_watts and gpu_busy_watts), trace-time joules.", worker, nil),
+		computing:     prometheus.NewDesc(observe.SimGPUBusy, "Trace-time seconds the worker's GPU computed steps.", worker, nil),
 		requests:      prometheus.NewDesc("sim_requests_total", "Requests by outcome.", []string{"outcome"}, nil),
 		tokens:        prometheus.NewDesc("sim_generated_tokens_total", "Output tokens generated.", nil, nil),
 		prefillTokens: prometheus.NewDesc("sim_prefill_tokens_total", "Prompt tokens prefilled (cache hits excluded).", nil, nil),
@@ -48,7 +51,7 @@ func newCollector(rt *Realtime) *collector {
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.kvUsage, c.kvDemand, c.queuedTokens, c.waiting, c.active, c.totalSlots, c.kvBlocks, c.queue, c.workers, c.numGPU,
-		c.vtime, c.timeScale, c.requests, c.tokens, c.prefillTokens, c.preempts, c.received, c.promptTokens, c.requested} {
+		c.vtime, c.timeScale, c.energy, c.computing, c.requests, c.tokens, c.prefillTokens, c.preempts, c.received, c.promptTokens, c.requested} {
 		ch <- d
 	}
 }
@@ -63,6 +66,11 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
 	}
 	for _, w := range s.Workers {
+		counter := func(d *prometheus.Desc, v float64) {
+			ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, v, w.Name, string(w.State))
+		}
+		counter(c.energy, w.EnergyJ)
+		counter(c.computing, w.ComputingSeconds)
 		if w.Role != RoleDecode {
 			continue
 		}

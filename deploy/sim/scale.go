@@ -66,7 +66,7 @@ func (e *Engine) activeDecode() int {
 }
 
 func (e *Engine) addPrefill(state WorkerState) {
-	w := &prefillWorker{id: e.nextPrefill, state: state}
+	w := &prefillWorker{id: e.nextPrefill, state: state, born: e.now}
 	e.nextPrefill++
 	e.prefill = append(e.prefill, w)
 	if state == WorkerStarting {
@@ -80,7 +80,7 @@ func (e *Engine) addPrefill(state WorkerState) {
 }
 
 func (e *Engine) addDecode(state WorkerState) {
-	w := &decodeWorker{id: e.nextDecode, state: state, kv: newKVPool(e.blocksPerWorker), waiting: seqQueue{blockSize: e.cfg.BlockSize}}
+	w := &decodeWorker{id: e.nextDecode, state: state, kv: newKVPool(e.blocksPerWorker), waiting: seqQueue{blockSize: e.cfg.BlockSize}, born: e.now}
 	e.nextDecode++
 	e.decode = append(e.decode, w)
 	if state == WorkerStarting {

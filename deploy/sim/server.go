@@ -53,7 +53,7 @@ func NewServer(rt *Realtime, opts ServerOptions) *Server {
 	_, _ = rand.Read(b[:])
 	s := &Server{rt: rt, opts: opts, mux: http.NewServeMux(), idBase: hex.EncodeToString(b[:]), started: time.Now()}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(newCollector(rt))
+	reg.MustRegister(newCollector(rt), newDynamoCollector(rt))
 	s.mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
 	s.mux.HandleFunc("POST /v1/completions", s.handleCompletions)
 	s.mux.HandleFunc("GET /v1/models", s.handleModels)

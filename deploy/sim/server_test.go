@@ -339,3 +339,43 @@ func TestAdminScaleDeltas(t *testing.T) {
 	require.Equal(t, 400, post(`{"decode_delta": -2}`))
 	require.Equal(t, 400, post(`{"prefill": 9}`), "more GPUs than the machine has")
 }
+
+// The same graph read through Dynamo's and vLLM's metric names gives the
+// planners the same inputs as plannerbench's own names, except what real
+// metrics cannot show: workers still starting or draining (and so the
+// GPUs they hold).
+func TestDynamoNamesGiveThePlannersTheSameInputs(t *testing.T) {
+	srv, rt := startServer(t, 2, 3, 1e-9, ServerOptions{}, alwaysRemote)
+	rt.Do(func(e *Engine) {
+		for i := 0; i < 40; i++ {
+			_, err := e.Submit(&Request{PromptTokens: 2000 + 100*i, MaxTokens: 100})
+			require.NoError(t, err)
+		}
+		require.NoError(t, e.Scale(3, 2))
+		e.RunUntilIdle(e.Now() + 2*time.Second)
+	})
+	want := rt.Snapshot().PlannerSample(1)
+	resp, err := http.Get(srv.URL + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	got, err := observe.ParseMetricsAs(resp.Body, 1, observe.DialectDynamo)
+	require.NoError(t, err)
+	require.Greater(t, want.PrefillQueueSize, 2.0, "jobs queue, so the shares are exercised")
+	require.Equal(t, want.PrefillWorkers, got.PrefillWorkers)
+	require.Equal(t, want.DecodeWorkers, got.DecodeWorkers)
+	require.Equal(t, want.PrefillQueueSize, got.PrefillQueueSize)
+	require.InDelta(t, want.PrefillQueuedTokens, got.PrefillQueuedTokens, 1e-6)
+	require.Equal(t, want.TotalQueuedRequests, got.TotalQueuedRequests)
+	require.Equal(t, want.ActiveRequests, got.ActiveRequests)
+	require.InDeltaSlice(t, want.KVLoads, got.KVLoads, 1e-12)
+	require.InDeltaSlice(t, want.KVUsages, got.KVUsages, 1e-12)
+	require.InDeltaSlice(t, want.KVDemands, got.KVDemands, 1e-12)
+	require.InDelta(t, want.AverageKVLoad, got.AverageKVLoad, 1e-12)
+	require.Equal(t, want.NumGPU, got.NumGPU)
+	require.Equal(t, want.RequestsReceived, got.RequestsReceived)
+	require.Equal(t, want.PromptTokensReceived, got.PromptTokensReceived)
+	require.Equal(t, want.OutputTokensRequested, got.OutputTokensRequested)
+	require.Equal(t, 1, want.PrefillStarting)
+	require.Zero(t, got.PrefillStarting, "not visible in metrics")
+	require.Equal(t, got.NumGPU, got.GPUsHeld)
+}

@@ -1,6 +1,10 @@
 package sim
 
-import "time"
+import (
+	"time"
+
+	"plannerbench/schemas"
+)
 
 // WorkerSnapshot is one worker's state at an instant.
 type WorkerSnapshot struct {
@@ -19,6 +23,10 @@ type WorkerSnapshot struct {
 	// KVDemand is KV blocks in use plus those queued requests need, over
 	// all blocks (decode).
 	KVDemand float64 `json:"kv_demand"`
+	// EnergyJ is the worker's GPU energy so far (profile's power model),
+	// ComputingSeconds its time computing steps.
+	EnergyJ          float64 `json:"energy_j"`
+	ComputingSeconds float64 `json:"computing_seconds"`
 	// Busy says a prefill worker is running a job.
 	Busy bool `json:"busy"`
 }
@@ -57,15 +65,29 @@ func (e *Engine) Snapshot() Snapshot {
 		}
 	}
 	for _, w := range e.prefill {
-		s.Workers = append(s.Workers, WorkerSnapshot{Name: w.name(), Role: RolePrefill, State: w.state, Busy: w.busy()})
+		s.Workers = append(s.Workers, WorkerSnapshot{Name: w.name(), Role: RolePrefill, State: w.state, Busy: w.busy(),
+			EnergyJ: e.prof.EnergyJ(e.now-w.born, w.computing), ComputingSeconds: w.computing.Seconds()})
 	}
 	for _, w := range e.decode {
 		s.Workers = append(s.Workers, WorkerSnapshot{
 			Name: w.name(), Role: RoleDecode, State: w.state,
 			KVUsage: w.kv.utilisation(), KVBlocksUsed: w.kv.used, KVBlocksTotal: w.kv.total,
 			Waiting: w.waiting.len(), ActiveSlots: w.admitted, Running: len(w.running), KVDemand: w.load(),
+			EnergyJ: e.prof.EnergyJ(e.now-w.born, w.computing),
 		})
 	}
 	s.NumGPU = len(s.Workers) * e.cfg.GPUsPerEngine
 	return s
+}
+
+// ModelledGPUs turns a snapshot into one modelled GPU sample a worker (a
+// worker is one GPU at TP1), At = epoch + the snapshot's time: what a live
+// case's sampler reads from /metrics, for replays.
+func ModelledGPUs(s Snapshot, epoch time.Time) []schemas.GPUSample {
+	out := make([]schemas.GPUSample, 0, len(s.Workers))
+	for i, w := range s.Workers {
+		out = append(out, schemas.GPUSample{At: epoch.Add(s.Now), Node: "sim", Index: i, UUID: "sim-" + w.Name,
+			Name: "modelled GPU (" + w.Name + ")", Source: "modelled", EnergyJ: w.EnergyJ})
+	}
+	return out
 }

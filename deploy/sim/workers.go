@@ -33,6 +33,8 @@ type prefillWorker struct {
 	chunks   []int
 	stepping bool
 	jobs     int
+	// born is when the worker took its GPU; computing sums its steps.
+	born, computing, stepStart time.Duration
 }
 
 // busy says the worker holds jobs.
@@ -65,6 +67,8 @@ type decodeWorker struct {
 	stepping bool
 	steps    int
 	lastStep time.Duration
+	// born is when the worker took its GPU; computing sums its steps.
+	born, computing time.Duration
 }
 
 func (w *decodeWorker) name() string { return fmt.Sprintf("decode-%d", w.id) }

@@ -23,3 +23,13 @@ func EnvOr(name, def string) string {
 	}
 	return def
 }
+
+// Exit carries a command's own exit status (for instance 3, the scale
+// hook's "refused").
+type Exit struct {
+	Code int
+	Err  error
+}
+
+func (e Exit) Error() string { return e.Err.Error() }
+func (e Exit) Unwrap() error { return e.Err }

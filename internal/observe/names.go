@@ -38,6 +38,12 @@ const (
 	RequestsReceived      = "sim_requests_received_total"
 	PromptTokensReceived  = "sim_prompt_tokens_received_total"
 	OutputTokensRequested = "sim_output_tokens_requested_total"
+	// SimGPUEnergy and SimGPUBusy are, per worker (one GPU at TP1), the
+	// modelled GPU energy in trace-time joules and the time it computed;
+	// SimClock is the simulator's clock, which they are measured in.
+	SimGPUEnergy = "sim_gpu_energy_joules_total"
+	SimGPUBusy   = "sim_gpu_busy_seconds_total"
+	SimClock     = "sim_virtual_time_seconds"
 )
 
 // Label names and values.

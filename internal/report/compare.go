@@ -41,6 +41,11 @@ type Ratios struct {
 	GPUHoursLessPct  float64 `json:"gpu_hours_less_percent"`
 	RequestsRatio    float64 `json:"requests_ratio"`
 	ErrorsDifference int     `json:"errors_difference"`
+	// Energy, when both cases have GPU telemetry: the case's energy per
+	// output token over the baseline's, and the joules it saved in total
+	// (baseline minus case; negative when it used more).
+	EnergyPerTokenRatio float64 `json:"energy_per_token_ratio,omitempty"`
+	EnergySavedJ        float64 `json:"energy_saved_j,omitempty"`
 }
 
 // Row is one case in a comparison group.
@@ -65,6 +70,9 @@ type Comparison struct {
 	Baseline  string   `json:"baseline"`
 	Groups    []Group  `json:"groups"`
 	Sentences []string `json:"sentences"`
+	// EnergySentences compare energy per output token, where telemetry
+	// (measured or modelled) exists for both cases.
+	EnergySentences []string `json:"energy_sentences,omitempty"`
 }
 
 // Compare builds the comparison. baseline names a case (its name in the
@@ -125,6 +133,9 @@ func Compare(matrix string, cases []Case, baseline string) (Comparison, error) {
 			r.Ratios = &rat
 			r.Sentence = Sentence(r.Spec.Name, base.Spec.Name, rat)
 			cmp.Sentences = append(cmp.Sentences, r.Sentence+groupSuffix(k))
+			if s := EnergySentence(r.Spec.Name, base.Spec.Name, r.Summary.Energy, base.Summary.Energy); s != "" {
+				cmp.EnergySentences = append(cmp.EnergySentences, s+groupSuffix(k))
+			}
 		}
 		cmp.Groups = append(cmp.Groups, *g)
 	}
@@ -167,6 +178,10 @@ func ratios(c, b results.Summary) Ratios {
 		RequestsRatio:    div(float64(c.Completed), float64(b.Completed)),
 		ErrorsDifference: c.Errors - b.Errors,
 	}
+	if c.Energy != nil && b.Energy != nil && b.Energy.PerOutputTokenJ > 0 {
+		r.EnergyPerTokenRatio = c.Energy.PerOutputTokenJ / b.Energy.PerOutputTokenJ
+		r.EnergySavedJ = b.Energy.EnergyJ - c.Energy.EnergyJ
+	}
 	r.GPULessPercent = (1 - r.GPURatio) * 100
 	r.GPUHoursLessPct = (1 - r.GPUHoursRatio) * 100
 	return r
@@ -201,4 +216,25 @@ func Sentence(name, baseline string, r Ratios) string {
 		gpu = fmt.Sprintf("while using %.1f%% more GPU resources", -r.GPULessPercent)
 	}
 	return fmt.Sprintf("%s %s %s than %s", name, speed, gpu, baseline)
+}
+
+// EnergySentence compares energy per output token: "planner used 0.412 J
+// per output token, 18.2% less than 2p2d (0.504 J; 95.1 kJ saved in all,
+// modelled)". Empty without telemetry for both.
+func EnergySentence(name, baseline string, c, b *results.Energy) string {
+	if c == nil || b == nil || c.PerOutputTokenJ <= 0 || b.PerOutputTokenJ <= 0 {
+		return ""
+	}
+	less := (1 - c.PerOutputTokenJ/b.PerOutputTokenJ) * 100
+	word := "less"
+	if less < 0 {
+		word, less = "more", -less
+	}
+	saved := b.EnergyJ - c.EnergyJ
+	verb := "saved"
+	if saved < 0 {
+		verb, saved = "spent extra", -saved
+	}
+	return fmt.Sprintf("%s used %.3f J per output token, %.1f%% %s than %s (%.3f J; %.1f kJ %s in all, %s)",
+		name, c.PerOutputTokenJ, less, word, baseline, b.PerOutputTokenJ, saved/1000, verb, c.Source)
 }

@@ -76,6 +76,7 @@ code{font-size:.85rem} .files li{font-size:.85rem}
 <div class="meta">generated {{.Generated.Format "2006-01-02 15:04:05 MST"}} · {{versions}}</div>
 {{range .Cases}}{{if .Spec.ID}}<div class="meta">{{.ID}}: backend {{.Spec.Backend.Kind}}{{with .Spec.Backend.Profile}} (profile {{.}}){{end}}, model {{.Spec.Model}}, time_scale {{.Spec.TimeScale}}, {{.Spec.Deployment}} planner {{.Spec.Planner.Mode}}</div>{{end}}{{end}}
 {{range .Comparison.Sentences}}<p class="sentence">{{.}}.</p>{{end}}
+{{range .Comparison.EnergySentences}}<p>{{.}}.</p>{{end}}
 <h2>Cases</h2>
 {{range .Comparison.Groups}}{{if .Key}}<h3>{{.Key}}</h3>{{end}}
 <table><tr><th>case</th><th>deploy</th><th>planner</th><th>completed</th><th>errors</th><th>avg latency ms</th><th>speedup</th><th>TTFT p50/p90/p99 ms</th><th>ITL p50/p90/p99 ms</th><th>output tok/s</th><th>goodput req/s</th><th>num_gpu</th><th>less GPU</th><th>GPU-hours</th></tr>

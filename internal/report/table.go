@@ -44,6 +44,9 @@ func WriteTable(w io.Writer, cmp Comparison) error {
 	for _, s := range cmp.Sentences {
 		fmt.Fprintln(w, s+".")
 	}
+	for _, s := range cmp.EnergySentences {
+		fmt.Fprintln(w, s+".")
+	}
 	return nil
 }
 

@@ -59,6 +59,9 @@ type Summary struct {
 	AvgGPUsHeld float64 `json:"avg_gpus_held,omitempty"`
 	// GPUSeconds integrates the GPUs held over the run.
 	GPUSeconds float64 `json:"gpu_seconds,omitempty"`
+	// Energy is the GPUs' energy from the case's telemetry (gpu/), when
+	// there is any.
+	Energy *Energy `json:"energy,omitempty"`
 }
 
 // outputTokens is a completed request's output length: the server's count

@@ -97,6 +97,11 @@ func TestSeedMatrixEndToEnd(t *testing.T) {
 	}
 	res := t.TempDir()
 	killSims(t, res)
+	// A planted secret: the simulator's admin token, which the worker and
+	// its simulators read from the environment. It must reach no history,
+	// log or result (checked at the end).
+	secret := fmt.Sprintf("pb-secret-%d", time.Now().UnixNano())
+	t.Setenv(sim.AdminTokenEnv, secret)
 	startWorker(t, address, res)
 	in := matrixInput(t, fmt.Sprintf(`
 name: e2e-seed
@@ -173,6 +178,11 @@ max_parallel: 2
 		withinBand(t, oc.ID+": average request latency", sum.AvgRequestLatencyMS, lat)
 		withinBand(t, oc.ID+": time-averaged num_gpu", sum.AvgNumGPU, gpus)
 	}
+	var ids []string
+	for _, oc := range out.Cases {
+		ids = append(ids, workflows.CaseID(in.Name, oc.ID), workflows.PlannerID(in.Name, oc.ID))
+	}
+	requireSecretNowhere(t, c, secret, res, append(ids, workflows.MatrixID(in.Name, in.Hash))...)
 	if os.Getenv(recordHistoriesEnv) == "1" {
 		recordHistories(t, c, in, "planner")
 	}

@@ -48,6 +48,8 @@ type Result struct {
 	Timeline  []schemas.TimelineRow   `json:"-"`
 	Decisions []schemas.Decision      `json:"-"`
 	Records   []schemas.RequestRecord `json:"-"`
+	// GPU holds the modelled GPU samples, one a worker a metric pull.
+	GPU []schemas.GPUSample `json:"-"`
 }
 
 // arrival is the next trace row, read one ahead of the clock.
@@ -135,6 +137,7 @@ func (r *runner) run(ctx context.Context) error {
 		return r.readErr
 	}
 	r.res.Summary, r.res.Timeline = results.BuildCase(r.res.Records, r.samples, r.res.Decisions, 1, r.opts.SLO, pull)
+	r.res.Summary.Energy = results.EnergyOf(r.res.GPU, r.res.Records)
 	return nil
 }
 
@@ -206,7 +209,9 @@ func (r *runner) finish(a *arrival, at time.Duration, reason sim.FinishReason) {
 // ticks on the interval's samples, scaling the engine directly.
 func (r *runner) sample(adjust bool) {
 	gpus := r.opts.Graph.GPUsPerEngine
-	s := r.eng.Snapshot().PlannerSample(gpus)
+	snap := r.eng.Snapshot()
+	s := snap.PlannerSample(gpus)
+	r.res.GPU = append(r.res.GPU, sim.ModelledGPUs(snap, Epoch)...)
 	r.window = append(r.window, s)
 	r.samples = append(r.samples, s)
 	if !adjust {
@@ -244,6 +249,18 @@ func (r *runner) write() error {
 	}
 	if err := w.Flush(); err != nil {
 		return err
+	}
+	if len(r.res.GPU) > 0 {
+		gw, err := results.NewGPUWriter(filepath.Join(dir, results.GPUDir))
+		if err != nil {
+			return err
+		}
+		for _, g := range r.res.GPU {
+			gw.Add(g)
+		}
+		if err := gw.Flush(); err != nil {
+			return err
+		}
 	}
 	return results.WriteCase(dir, results.CaseFiles{Spec: r.opts.Case, Summary: r.res.Summary, Timeline: r.res.Timeline, T0: Epoch})
 }

@@ -1,0 +1,109 @@
+package sim
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"plannerbench/internal/observe"
+)
+
+// dynamoCollector exports the snapshot again under the names a real
+// Dynamo graph with vLLM workers uses (observe.DialectDynamo), so the
+// observation path of real backends is exercised against the simulator.
+// As in Dynamo, only registered (ready) workers report. The seed graph's
+// prefill queue is one shared queue; here each ready prefill worker
+// reports an equal share of its jobs and tokens (the shares sum to it).
+// vllm:num_requests_running reports the sequences holding KV on a decode
+// worker (the simulator's active slots).
+type dynamoCollector struct {
+	rt                                                             *Realtime
+	total, usage, waiting, running                                 *prometheus.Desc
+	prefillTokens, decodeBlocks                                    *prometheus.Desc
+	requests, queued, inflight, isl, osl                           *prometheus.Desc
+	modelBlocks, modelCtx, modelSeqs, modelBatched, modelBlockSize *prometheus.Desc
+}
+
+func newDynamoCollector(rt *Realtime) *dynamoCollector {
+	worker := []string{observe.LabelWorkerID, observe.LabelWorkerType}
+	d := func(name, help string, labels []string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, labels, nil)
+	}
+	return &dynamoCollector{
+		rt:             rt,
+		total:          d(observe.DynamoKVTotalBlocks, "KV cache blocks of the worker.", worker),
+		usage:          d(observe.DynamoKVUsage, "Share of the worker's KV cache blocks in use (0-1).", worker),
+		waiting:        d(observe.VLLMWaiting, "Requests waiting to be processed.", worker),
+		running:        d(observe.VLLMRunning, "Requests holding KV cache on the worker.", worker),
+		prefillTokens:  d(observe.DynamoWorkerPrefillTokens, "Queued prefill tokens of the worker.", []string{observe.LabelWorkerID}),
+		decodeBlocks:   d(observe.DynamoWorkerDecodeBlocks, "Active and queued decode KV blocks of the worker.", []string{observe.LabelWorkerID}),
+		requests:       d(observe.DynamoRequestsTotal, "Requests received.", nil),
+		queued:         d(observe.DynamoQueuedRequests, "Requests without a first token yet.", nil),
+		inflight:       d(observe.DynamoInflightRequests, "Requests in flight.", nil),
+		isl:            d(observe.DynamoInputTokens, "Input sequence length of the requests received.", nil),
+		osl:            d(observe.DynamoOutputTokens, "Output tokens requested (max_tokens) of the requests received.", nil),
+		modelBlocks:    d(observe.DynamoModelTotalKVBlocks, "KV blocks of a worker serving the model.", nil),
+		modelCtx:       d(observe.DynamoModelContextLength, "Context length of the model.", nil),
+		modelSeqs:      d(observe.DynamoModelMaxNumSeqs, "max_num_seqs of a worker.", nil),
+		modelBatched:   d(observe.DynamoModelBatchedTokens, "max_num_batched_tokens of a worker.", nil),
+		modelBlockSize: d(observe.DynamoModelBlockSize, "KV cache block size.", nil),
+	}
+}
+
+func (c *dynamoCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.total, c.usage, c.waiting, c.running, c.prefillTokens, c.decodeBlocks, c.requests, c.queued,
+		c.inflight, c.isl, c.osl, c.modelBlocks, c.modelCtx, c.modelSeqs, c.modelBatched, c.modelBlockSize} {
+		ch <- d
+	}
+}
+
+func (c *dynamoCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.rt.Snapshot()
+	eng := c.rt.eng
+	cfg, prof := eng.Config(), eng.Profile()
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	blocks := float64(prof.KVCapacityTokens() / cfg.BlockSize)
+	readyPrefill := s.Count(RolePrefill, WorkerReady)
+	i := 0
+	for _, w := range s.Workers {
+		if w.State != WorkerReady {
+			continue
+		}
+		switch w.Role {
+		case RoleDecode:
+			gauge(c.total, float64(w.KVBlocksTotal), w.Name, RoleDecode)
+			gauge(c.usage, w.KVUsage, w.Name, RoleDecode)
+			gauge(c.waiting, float64(w.Waiting), w.Name, RoleDecode)
+			gauge(c.running, float64(w.ActiveSlots), w.Name, RoleDecode)
+			gauge(c.decodeBlocks, w.KVDemand*float64(w.KVBlocksTotal), w.Name)
+		case RolePrefill:
+			jobs := s.PrefillQueue / readyPrefill
+			if i < s.PrefillQueue%readyPrefill {
+				jobs++
+			}
+			i++
+			gauge(c.total, blocks, w.Name, RolePrefill)
+			gauge(c.usage, 0, w.Name, RolePrefill)
+			gauge(c.waiting, float64(jobs), w.Name, RolePrefill)
+			gauge(c.running, boolFloat(w.Busy), w.Name, RolePrefill)
+			gauge(c.prefillTokens, float64(s.PrefillQueuedTokens)/float64(readyPrefill), w.Name)
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(c.requests, prometheus.CounterValue, float64(s.Counters.Submitted))
+	gauge(c.queued, float64(s.Routing+s.PrefillQueue))
+	gauge(c.inflight, float64(s.Counters.Submitted-s.Counters.Finished-s.Counters.Aborted))
+	ch <- prometheus.MustNewConstHistogram(c.isl, uint64(s.Counters.Submitted), float64(s.Counters.PromptTokens), nil)
+	ch <- prometheus.MustNewConstHistogram(c.osl, uint64(s.Counters.Submitted), float64(s.Counters.OutputTokensRequested), nil)
+	gauge(c.modelBlocks, blocks)
+	gauge(c.modelCtx, float64(cfg.MaxModelLen))
+	gauge(c.modelSeqs, float64(prof.MaxNumSeqs))
+	gauge(c.modelBatched, float64(cfg.MaxNumBatchedTokens))
+	gauge(c.modelBlockSize, float64(cfg.BlockSize))
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
