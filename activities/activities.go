@@ -72,7 +72,7 @@ func (a *Activities) FindCompleted(ctx context.Context, in payload.FindCompleted
 			continue
 		}
 		if i < len(in.Specs) && !sameSpec(filepath.Join(dir, results.CaseFile), in.Specs[i]) {
-			aside := dir + ".before-" + time.Now().UTC().Format("20060102T150405Z")
+			aside := dir + results.SetAsideMark + time.Now().UTC().Format("20060102T150405Z")
 			if err := os.Rename(dir, aside); err != nil {
 				return nil, fmt.Errorf("move aside %s (results of another spec): %w", dir, err)
 			}

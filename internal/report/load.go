@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -41,8 +42,8 @@ func LoadMatrix(dir string) ([]Case, error) {
 	}
 	var cases []Case
 	for _, e := range entries {
-		if !e.IsDir() {
-			continue
+		if !e.IsDir() || strings.Contains(e.Name(), results.SetAsideMark) {
+			continue // not a case, or results of an earlier spec kept aside
 		}
 		if _, err := os.Stat(filepath.Join(dir, e.Name(), results.CaseFile)); err != nil {
 			continue

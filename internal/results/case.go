@@ -9,6 +9,10 @@ import (
 	"plannerbench/schemas"
 )
 
+// SetAsideMark is in the name of a case folder kept aside (DIR.before-TIME)
+// because the matrix was resubmitted with another spec for the case.
+const SetAsideMark = ".before-"
+
 // CaseFile is a case's spec in its folder.
 const CaseFile = "case.json"
 
