@@ -9,7 +9,7 @@ import (
 // Backends.
 const (
 	BackendSim      = "sim"      // the built-in simulated disaggregated engine
-	BackendDynamo   = "dynamo"   // a real Dynamo graph started by a command
+	BackendDynamo   = "dynamo"   // a Dynamo graph on Kubernetes (DynamoGraphDeployment)
 	BackendEndpoint = "endpoint" // an OpenAI-compatible URL plannerbench does not start
 )
 
@@ -43,8 +43,24 @@ type Backend struct {
 	// Graph names the simulator's graph variant: "disagg" (the seed's
 	// graphs.disagg_router, the default) or "disagg_remote" (sim only).
 	Graph string `yaml:"graph,omitempty" json:"graph,omitempty"`
-	// Command starts a real deployment (dynamo only).
+	// Command is no longer read (a dynamo backend is a
+	// DynamoGraphDeployment); kept so old matrices get a clear error.
 	Command string `yaml:"command,omitempty" json:"command,omitempty"`
+	// Manifest is a DynamoGraphDeployment YAML file to create (dynamo),
+	// or DGD names an existing one as namespace/name, whose replicas the
+	// case sets and restores afterwards.
+	Manifest string `yaml:"manifest,omitempty" json:"manifest,omitempty"`
+	DGD      string `yaml:"dgd,omitempty" json:"dgd,omitempty"`
+	// Namespace for a manifest without one (dynamo; default "default").
+	Namespace string `yaml:"namespace,omitempty" json:"namespace,omitempty"`
+	// Prefill and Decode name the graph's prefill and decode services when
+	// their types do not say (dynamo).
+	Prefill string `yaml:"prefill,omitempty" json:"prefill,omitempty"`
+	Decode  string `yaml:"decode,omitempty" json:"decode,omitempty"`
+	// Kubeconfig is the path of a kubeconfig file (dynamo); empty uses the
+	// in-cluster config or $KUBECONFIG/~/.kube/config. Its content is never
+	// read into a matrix, history or results.
+	Kubeconfig string `yaml:"kubeconfig,omitempty" json:"kubeconfig,omitempty"`
 	// URL of an already running OpenAI-compatible front end (dynamo,
 	// endpoint).
 	URL string `yaml:"url,omitempty" json:"url,omitempty"`

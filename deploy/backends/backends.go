@@ -4,6 +4,7 @@ package backends
 
 import (
 	"plannerbench/deploy"
+	"plannerbench/deploy/dynamo"
 	"plannerbench/deploy/endpoint"
 	"plannerbench/deploy/sim"
 )
@@ -13,5 +14,6 @@ func All() deploy.Registry {
 	return deploy.Registry{
 		sim.BackendName:      sim.NewDeployer,
 		endpoint.BackendName: endpoint.NewDeployer,
+		dynamo.BackendName:   dynamo.NewDeployer,
 	}
 }

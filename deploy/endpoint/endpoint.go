@@ -54,9 +54,12 @@ func NewDeployer(env deploy.Env) deploy.Deployer {
 // travel through Temporal's history, and a command line may carry more
 // than a user wants recorded there.
 type state struct {
-	Ref     schemas.DeploymentRef `json:"ref"`
-	Hook    string                `json:"scale_command,omitempty"`
-	Stopped bool                  `json:"stopped"`
+	Ref  schemas.DeploymentRef `json:"ref"`
+	Hook string                `json:"scale_command,omitempty"`
+	// Target is the last worker counts the hook accepted: metrics show
+	// only registered workers, so the rest of it is counted as starting.
+	Target  *schemas.Target `json:"target,omitempty"`
+	Stopped bool            `json:"stopped"`
 }
 
 func readState(dir string) (state, error) {
@@ -126,9 +129,14 @@ func (d *Deployer) Up(ctx context.Context, spec deploy.Spec, progress deploy.Pro
 		if progress != nil {
 			progress("asking the scale hook for " + spec.Deployment.String())
 		}
+		// Recorded first, so the hook's run can record its target.
+		if err := atomicfile.WriteJSON(statePath(spec.Dir), state{Ref: r, Hook: spec.Backend.ScaleCommand}); err != nil {
+			return schemas.DeploymentRef{}, err
+		}
 		if _, err := d.runHook(ctx, r, spec.Backend.ScaleCommand, schemas.Target{Prefill: spec.Deployment.Prefill, Decode: spec.Deployment.Decode}); err != nil {
 			return schemas.DeploymentRef{}, fmt.Errorf("set up %s: %w", spec.Deployment, err)
 		}
+		return r, nil
 	}
 	if err := atomicfile.WriteJSON(statePath(spec.Dir), state{Ref: r, Hook: spec.Backend.ScaleCommand}); err != nil {
 		return schemas.DeploymentRef{}, err
@@ -167,15 +175,18 @@ func (d *Deployer) runHook(ctx context.Context, r schemas.DeploymentRef, command
 		}
 		return schemas.Workers{}, fmt.Errorf("scale hook (see %s): %w: %s", filepath.Join(r.Dir, "scale.log"), err, bytes.TrimSpace(out.Bytes()))
 	}
+	if st, err := readState(r.Dir); err == nil {
+		st.Target = &target
+		if err := atomicfile.WriteJSON(statePath(r.Dir), st); err != nil {
+			return schemas.Workers{}, err
+		}
+	}
 	s, err := d.Observe(ctx, r)
 	if err != nil {
 		// Accepted; the counts show at the next observation.
 		return schemas.Workers{PrefillStarting: target.Prefill, DecodeStarting: target.Decode}, nil
 	}
-	w := schemas.WorkersOf(s)
-	// Metrics show only registered workers: the rest of the target is starting.
-	w.PrefillStarting, w.DecodeStarting = max(target.Prefill-w.PrefillReady, 0), max(target.Decode-w.DecodeReady, 0)
-	return w, nil
+	return schemas.WorkersOf(s), nil
 }
 
 // Observe scrapes every metrics URL and merges them: the first that
@@ -196,6 +207,13 @@ func (d *Deployer) Observe(ctx context.Context, r schemas.DeploymentRef) (schema
 	s, err := observe.ParseMetricsAs(&body, r.GPUsPerEngine, r.MetricsDialect)
 	if err != nil {
 		return schemas.Sample{}, fmt.Errorf("endpoint %s: %w", r.URL, err)
+	}
+	// Metrics show only registered workers: the rest of what the hook was
+	// last asked for is starting (and holds its GPUs).
+	if st, err := readState(r.Dir); err == nil && st.Target != nil {
+		s.PrefillStarting = max(st.Target.Prefill-s.PrefillWorkers, 0)
+		s.DecodeStarting = max(st.Target.Decode-s.DecodeWorkers, 0)
+		s.GPUsHeld = (s.PrefillWorkers + s.DecodeWorkers + s.PrefillStarting + s.DecodeStarting) * max(r.GPUsPerEngine, 1)
 	}
 	return s, nil
 }

@@ -53,8 +53,9 @@ func TestEndpointScaledThroughTheHook(t *testing.T) {
 	require.Equal(t, "dynamo", ref.MetricsDialect)
 	w, err := d.Scale(ctx, ref, schemas.Target{Prefill: 3, Decode: 2})
 	require.NoError(t, err)
-	// The fixture shows 1 prefill and 2 decode workers registered.
-	require.Equal(t, schemas.Workers{PrefillReady: 1, DecodeReady: 2, PrefillStarting: 2, DecodeStarting: 0, NumGPU: 3}, w)
+	// The fixture shows 1 prefill and 2 decode workers registered; the
+	// other 2 prefill workers asked for are starting and hold GPUs.
+	require.Equal(t, schemas.Workers{PrefillReady: 1, DecodeReady: 2, PrefillStarting: 2, DecodeStarting: 0, NumGPU: 5}, w)
 	data, err := os.ReadFile(filepath.Join(sp.Dir, "targets.txt"))
 	require.NoError(t, err)
 	require.Equal(t, "2 2 "+srv.URL+"\n3 2 "+srv.URL+"\n", string(data), "Up set the case's deployment, then Scale the target")
