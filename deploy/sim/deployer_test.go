@@ -136,6 +136,6 @@ func TestSimDeployerInvalidSpec(t *testing.T) {
 
 	_, err = backends.All().Get("no-such-backend", deploy.Env{})
 	require.ErrorIs(t, err, deploy.ErrInvalid)
-	require.Contains(t, err.Error(), "known: endpoint, sim")
+	require.Contains(t, err.Error(), "known: dynamo, endpoint, sim")
 	require.False(t, errors.Is(err, deploy.ErrRefused))
 }
