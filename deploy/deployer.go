@@ -43,9 +43,12 @@ package deploy
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -125,4 +128,20 @@ func (r Registry) Names() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// StatePath is the conventional record of a deployment in a case folder.
+func StatePath(dir string) string { return filepath.Join(dir, StateFile) }
+
+// ReadState decodes a case folder's record into v; a missing file is the
+// os.ErrNotExist error, a malformed one names the file.
+func ReadState(dir string, v any) error {
+	data, err := os.ReadFile(StatePath(dir))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", StatePath(dir), err)
+	}
+	return nil
 }

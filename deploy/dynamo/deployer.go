@@ -20,7 +20,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -93,18 +92,20 @@ type state struct {
 	Stopped    bool             `json:"stopped"`
 }
 
-func statePath(dir string) string { return filepath.Join(dir, deploy.StateFile) }
+func statePath(dir string) string { return deploy.StatePath(dir) }
+
+// gvr is the resource of the recorded DGD's API version.
+func (st state) gvr() schema.GroupVersionResource {
+	if st.APIVersion == "nvidia.com/v1beta1" {
+		return dgdV1beta1
+	}
+	return dgdV1alpha1
+}
 
 func readState(dir string) (state, error) {
 	var st state
-	data, err := os.ReadFile(statePath(dir))
-	if err != nil {
-		return st, err
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		return st, fmt.Errorf("%s: %w", statePath(dir), err)
-	}
-	return st, nil
+	err := deploy.ReadState(dir, &st)
+	return st, err
 }
 
 func invalid(format string, args ...any) error {
@@ -161,10 +162,7 @@ func (d *Deployer) Find(ctx context.Context, spec deploy.Spec) (schemas.Deployme
 	if err != nil {
 		return schemas.DeploymentRef{}, false, err
 	}
-	gvr := dgdV1alpha1
-	if st.APIVersion == "nvidia.com/v1beta1" {
-		gvr = dgdV1beta1
-	}
+	gvr := st.gvr()
 	if _, err := c.Resource(gvr).Namespace(st.Namespace).Get(ctx, st.Name, metav1.GetOptions{}); err != nil {
 		return schemas.DeploymentRef{}, false, nil
 	}
@@ -285,10 +283,7 @@ func (d *Deployer) waitReady(ctx context.Context, c dynamic.Interface, st state,
 }
 
 func get(ctx context.Context, c dynamic.Interface, st state) (*unstructured.Unstructured, error) {
-	gvr := dgdV1alpha1
-	if st.APIVersion == "nvidia.com/v1beta1" {
-		gvr = dgdV1beta1
-	}
+	gvr := st.gvr()
 	return c.Resource(gvr).Namespace(st.Namespace).Get(ctx, st.Name, metav1.GetOptions{})
 }
 
@@ -330,10 +325,7 @@ func (d *Deployer) setService(ctx context.Context, c dynamic.Interface, st state
 	} else {
 		patch, _ = json.Marshal(map[string]any{"spec": map[string]any{"services": map[string]any{name: map[string]any{"replicas": n}}}})
 	}
-	gvr := dgdV1alpha1
-	if st.APIVersion == "nvidia.com/v1beta1" {
-		gvr = dgdV1beta1
-	}
+	gvr := st.gvr()
 	if _, err := c.Resource(gvr).Namespace(st.Namespace).Patch(ctx, st.Name, pt, patch, metav1.PatchOptions{}); err != nil {
 		return fmt.Errorf("patch DynamoGraphDeployment %s/%s %s replicas to %d: %w", st.Namespace, st.Name, name, n, err)
 	}
@@ -439,10 +431,7 @@ func (d *Deployer) Down(ctx context.Context, ref schemas.DeploymentRef) error {
 		return err
 	}
 	if st.Created {
-		gvr := dgdV1alpha1
-		if st.APIVersion == "nvidia.com/v1beta1" {
-			gvr = dgdV1beta1
-		}
+		gvr := st.gvr()
 		if err := c.Resource(gvr).Namespace(st.Namespace).Delete(ctx, st.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("delete DynamoGraphDeployment %s/%s: %w", st.Namespace, st.Name, err)
 		}

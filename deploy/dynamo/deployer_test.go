@@ -101,7 +101,7 @@ func TestDeployFromManifestAtEachDeploymentScaleAndTeardown(t *testing.T) {
 		ns       string
 	}{
 		{"testdata/disagg_planner.yaml", dgdV1alpha1, "bench"},
-		{"testdata/disagg_planner_v1beta1.yaml", dgdV1beta1, "inference"},
+		{"testdata/disagg_planner_v1beta1.yaml", dgdV1beta1, "bench"},
 	} {
 		for _, dep := range []string{"1p1d", "2p2d"} {
 			t.Run(filepath.Base(tc.manifest)+"/"+dep, func(t *testing.T) {

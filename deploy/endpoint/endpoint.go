@@ -15,7 +15,6 @@ package endpoint
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -64,17 +63,11 @@ type state struct {
 
 func readState(dir string) (state, error) {
 	var st state
-	data, err := os.ReadFile(statePath(dir))
-	if err != nil {
-		return st, err
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		return st, fmt.Errorf("%s: %w", statePath(dir), err)
-	}
-	return st, nil
+	err := deploy.ReadState(dir, &st)
+	return st, err
 }
 
-func statePath(dir string) string { return filepath.Join(dir, deploy.StateFile) }
+func statePath(dir string) string { return deploy.StatePath(dir) }
 
 // ref is the deployment a spec names.
 func ref(spec deploy.Spec) schemas.DeploymentRef {

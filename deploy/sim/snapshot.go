@@ -66,14 +66,14 @@ func (e *Engine) Snapshot() Snapshot {
 	}
 	for _, w := range e.prefill {
 		s.Workers = append(s.Workers, WorkerSnapshot{Name: w.name(), Role: RolePrefill, State: w.state, Busy: w.busy(),
-			EnergyJ: e.prof.EnergyJ(e.now-w.born, w.computing), ComputingSeconds: w.computing.Seconds()})
+			EnergyJ: e.prof.EnergyJ(e.now-w.born, w.computedBy(e.now)), ComputingSeconds: w.computedBy(e.now).Seconds()})
 	}
 	for _, w := range e.decode {
 		s.Workers = append(s.Workers, WorkerSnapshot{
 			Name: w.name(), Role: RoleDecode, State: w.state,
 			KVUsage: w.kv.utilisation(), KVBlocksUsed: w.kv.used, KVBlocksTotal: w.kv.total,
 			Waiting: w.waiting.len(), ActiveSlots: w.admitted, Running: len(w.running), KVDemand: w.load(),
-			EnergyJ: e.prof.EnergyJ(e.now-w.born, w.computing),
+			EnergyJ: e.prof.EnergyJ(e.now-w.born, w.computedBy(e.now)), ComputingSeconds: w.computedBy(e.now).Seconds(),
 		})
 	}
 	s.NumGPU = len(s.Workers) * e.cfg.GPUsPerEngine
@@ -82,12 +82,26 @@ func (e *Engine) Snapshot() Snapshot {
 
 // ModelledGPUs turns a snapshot into one modelled GPU sample a worker (a
 // worker is one GPU at TP1), At = epoch + the snapshot's time: what a live
-// case's sampler reads from /metrics, for replays.
-func ModelledGPUs(s Snapshot, epoch time.Time) []schemas.GPUSample {
+// case's sampler reads from /metrics, for replays. prev, the previous
+// snapshot (nil for the first), gives power and utilisation over the
+// interval between them.
+func ModelledGPUs(s Snapshot, prev *Snapshot, epoch time.Time) []schemas.GPUSample {
+	before := map[string]WorkerSnapshot{}
+	if prev != nil {
+		for _, w := range prev.Workers {
+			before[w.Name] = w
+		}
+	}
 	out := make([]schemas.GPUSample, 0, len(s.Workers))
 	for i, w := range s.Workers {
-		out = append(out, schemas.GPUSample{At: epoch.Add(s.Now), Node: "sim", Index: i, UUID: "sim-" + w.Name,
-			Name: "modelled GPU (" + w.Name + ")", Source: "modelled", EnergyJ: w.EnergyJ})
+		g := schemas.GPUSample{At: epoch.Add(s.Now), Node: "sim", Index: i, UUID: "sim-" + w.Name,
+			Name: "modelled GPU (" + w.Name + ")", Source: "modelled", EnergyJ: w.EnergyJ}
+		if b, ok := before[w.Name]; ok && s.Now > prev.Now {
+			dt := (s.Now - prev.Now).Seconds()
+			g.PowerW = (w.EnergyJ - b.EnergyJ) / dt
+			g.UtilizationPct = 100 * (w.ComputingSeconds - b.ComputingSeconds) / dt
+		}
+		out = append(out, g)
 	}
 	return out
 }

@@ -160,3 +160,21 @@ func (q *seqQueue) drain() []*sequence {
 	*q = seqQueue{blockSize: q.blockSize}
 	return out
 }
+
+// computedBy is the time the worker has computed by now, the running step
+// counted up to now (so energy rises while a step runs, not at its end).
+func (w *prefillWorker) computedBy(now time.Duration) time.Duration {
+	if w.stepping {
+		return w.computing + now - w.stepStart
+	}
+	return w.computing
+}
+
+// computedBy is the time the worker has computed by now, the running step
+// counted up to now.
+func (w *decodeWorker) computedBy(now time.Duration) time.Duration {
+	if w.stepping {
+		return w.computing + now - w.lastStep
+	}
+	return w.computing
+}

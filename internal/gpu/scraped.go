@@ -127,7 +127,7 @@ func byGPU(families map[string]*dto.MetricFamily, key string) map[string]*series
 				s = &series{labels: labels, values: map[string]float64{}}
 				out[id] = s
 			}
-			s.values[name] = value(m)
+			s.values[name] = observe.MetricValue(m)
 		}
 	}
 	return out
@@ -175,7 +175,7 @@ func (s *ScrapeSource) modelled(families map[string]*dto.MetricFamily) []Sample 
 	now := time.Now()
 	clock := 0.0
 	if f := families[SimClock]; f != nil && len(f.GetMetric()) > 0 {
-		clock = value(f.GetMetric()[0])
+		clock = observe.MetricValue(f.GetMetric()[0])
 	}
 	if s.last == nil {
 		s.last = map[string][3]float64{}
@@ -198,15 +198,4 @@ func (s *ScrapeSource) modelled(families map[string]*dto.MetricFamily) []Sample 
 		out = append(out, smp)
 	}
 	return out
-}
-
-// value reads a gauge, counter or untyped sample.
-func value(m *dto.Metric) float64 {
-	switch {
-	case m.Gauge != nil:
-		return m.GetGauge().GetValue()
-	case m.Counter != nil:
-		return m.GetCounter().GetValue()
-	}
-	return m.GetUntyped().GetValue()
 }

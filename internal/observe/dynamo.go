@@ -121,7 +121,7 @@ func parseDynamo(r io.Reader, gpusPerEngine int) (schemas.Sample, error) {
 			for _, l := range m.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
 			}
-			v := metricValue(m)
+			v := MetricValue(m)
 			switch name {
 			case DynamoKVTotalBlocks:
 				w := get(labels)
@@ -193,5 +193,5 @@ func histogramSum(m *dto.Metric) float64 {
 	if h := m.GetHistogram(); h != nil {
 		return h.GetSampleSum()
 	}
-	return metricValue(m)
+	return MetricValue(m)
 }

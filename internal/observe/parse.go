@@ -34,7 +34,7 @@ func ParseMetrics(r io.Reader, gpusPerEngine int) (schemas.Sample, error) {
 	}
 	for name, f := range families {
 		for _, m := range f.GetMetric() {
-			v := metricValue(m)
+			v := MetricValue(m)
 			labels := map[string]string{}
 			for _, l := range m.GetLabel() {
 				labels[l.GetName()] = l.GetValue()
@@ -104,7 +104,8 @@ func isWorkerGauge(name string) bool {
 	return name == GPUCacheUsage || name == RequestsWaiting || name == ActiveSlots || name == KVDemand
 }
 
-func metricValue(m *dto.Metric) float64 {
+// MetricValue reads a gauge, counter or untyped sample (0 for others).
+func MetricValue(m *dto.Metric) float64 {
 	switch {
 	case m.Gauge != nil:
 		return m.GetGauge().GetValue()

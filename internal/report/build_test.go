@@ -52,7 +52,7 @@ func TestBuildFromReplayedCases(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "2p2d", cmp.Baseline)
 	require.Len(t, cmp.Sentences, 1)
-	for _, name := range []string{"avg_latency", "gpu_usage", "timeline", "ttft_cdf", "latency_cdf"} {
+	for _, name := range []string{"avg_latency", "gpu_usage", "timeline", "ttft_cdf", "latency_cdf", "gpu_power", "gpu_utilization"} {
 		data, err := os.ReadFile(filepath.Join(dir, "m", name+".png"))
 		require.NoError(t, err)
 		img, err := png.Decode(bytes.NewReader(data))
@@ -64,7 +64,11 @@ func TestBuildFromReplayedCases(t *testing.T) {
 	require.NoError(t, err)
 	page := string(html)
 	require.Contains(t, page, cmp.Sentences[0])
-	require.Equal(t, 5, strings.Count(page, `src="data:image/png;base64,`))
+	require.Equal(t, 7, strings.Count(page, `src="data:image/png;base64,`), "five charts and the two GPU timelines (replays record modelled GPUs)")
+	require.Len(t, cmp.EnergySentences, 1)
+	require.Contains(t, page, cmp.EnergySentences[0])
+	require.Contains(t, cmp.EnergySentences[0], "J per output token")
+	require.Contains(t, cmp.EnergySentences[0], "modelled")
 	require.NotRegexp(t, regexp.MustCompile(`(src|href)="https?:`), page, "self-contained: nothing fetched from the network")
 	require.Contains(t, page, `href="planner/requests/part-00000.parquet"`)
 	require.FileExists(t, filepath.Join(dir, "m", report.ComparisonFile))

@@ -31,6 +31,8 @@ type Series struct {
 	Timeline  []schemas.TimelineRow
 	TTFTMS    []float64
 	LatencyMS []float64
+	// GPU holds the case's GPU telemetry (measured or modelled).
+	GPU []schemas.GPUSample
 }
 
 var palette = []color.Color{
@@ -95,6 +97,11 @@ func Charts(cases []Case, series []Series) ([]Chart, error) {
 		return nil, err
 	}
 	out = append(out, tl)
+	gpuCharts, err := gpuTimelines(series)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, gpuCharts...)
 	for _, d := range []struct {
 		name, title string
 		get         func(Series) []float64

@@ -175,6 +175,9 @@ func LoadSeries(ctx context.Context, cases []Case) ([]Series, error) {
 		if tl, err := results.ReadTimeline(ctx, results.TimelinePath(c.Dir)); err == nil {
 			s.Timeline = tl
 		}
+		if g, err := results.ReadGPU(ctx, filepath.Join(c.Dir, results.GPUDir)); err == nil {
+			s.GPU = g
+		}
 		recs, err := results.ReadRequests(ctx, filepath.Join(c.Dir, results.RequestsDir))
 		if err != nil {
 			return nil, err

@@ -50,8 +50,13 @@ func EnergyOf(samples []schemas.GPUSample, recs []schemas.RequestRecord) *Energy
 		sources[s.Source] = true
 	}
 	e := &Energy{GPUs: len(spans)}
-	for _, sp := range spans {
-		if d := sp.last.EnergyJ - sp.first.EnergyJ; d > 0 {
+	keys := make([]string, 0, len(spans))
+	for k := range spans {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // a fixed order: the sum must not depend on map order
+	for _, k := range keys {
+		if d := spans[k].last.EnergyJ - spans[k].first.EnergyJ; d > 0 {
 			e.EnergyJ += d
 		}
 	}

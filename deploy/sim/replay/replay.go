@@ -103,6 +103,7 @@ type runner struct {
 	traceEnd bool
 	readErr  error
 	window   []schemas.Sample
+	lastSnap *sim.Snapshot
 	state    planner.State
 	samples  []schemas.Sample
 }
@@ -211,7 +212,8 @@ func (r *runner) sample(adjust bool) {
 	gpus := r.opts.Graph.GPUsPerEngine
 	snap := r.eng.Snapshot()
 	s := snap.PlannerSample(gpus)
-	r.res.GPU = append(r.res.GPU, sim.ModelledGPUs(snap, Epoch)...)
+	r.res.GPU = append(r.res.GPU, sim.ModelledGPUs(snap, r.lastSnap, Epoch)...)
+	r.lastSnap = &snap
 	r.window = append(r.window, s)
 	r.samples = append(r.samples, s)
 	if !adjust {

@@ -68,6 +68,25 @@ func TestReplayWritesARealRunsFiles(t *testing.T) {
 	require.Greater(t, scaled, 0, "the load planner reacts to the sinusoid")
 	require.Greater(t, maxPrefill, int32(1))
 
+	// Modelled GPU telemetry: every sample's power between the profile's
+	// idle and busy watts, the energy their integral.
+	require.NotNil(t, s.Energy)
+	require.Equal(t, "modelled", s.Energy.Source)
+	require.Greater(t, s.Energy.PerOutputTokenJ, 0.0)
+	prof := opts.Profile
+	powered := 0
+	for _, g := range res.GPU {
+		if g.PowerW > 0 {
+			powered++
+			require.GreaterOrEqual(t, g.PowerW, prof.GPUIdleWatts-1e-6)
+			require.LessOrEqual(t, g.PowerW, prof.GPUBusyWatts+1e-6)
+		}
+	}
+	require.Greater(t, powered, len(res.Timeline))
+	gpus, err := results.ReadGPU(context.Background(), filepath.Join(opts.OutDir, results.GPUDir))
+	require.NoError(t, err)
+	require.Len(t, gpus, len(res.GPU))
+
 	var onDisk results.Summary
 	data, err := os.ReadFile(filepath.Join(opts.OutDir, results.SummaryFile))
 	require.NoError(t, err)
