@@ -23,7 +23,7 @@ SEARCH_ATTRIBUTES := --search-attribute BenchStage=Keyword --search-attribute Be
 # The demo replays the seed's 600 s trace this many times faster.
 DEMO_TIME_SCALE ?= 5
 
-.PHONY: all build test test-short lint bench bench-sim bench-load parquet-check verify-report duckdb demo up down temporal clean
+.PHONY: all build test test-short fuzz lint bench bench-sim bench-load parquet-check verify-report duckdb demo up down temporal clean
 
 all: build
 
@@ -72,6 +72,16 @@ test: $(TEMPORAL)
 # The quick loop: unit and workflow tests, no real servers, no long timings.
 test-short:
 	$(GO) test -count=1 -short -p 1 $(PKGS)
+
+# Each fuzz target for FUZZTIME (not part of test or CI): the matrix and
+# trace parsers, the load driver's stream chunk parser, the simulator's
+# request decoding. Failing inputs land in the packages' testdata/fuzz.
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseMatrix$$' -fuzztime $(FUZZTIME) ./schemas
+	$(GO) test -run '^$$' -fuzz '^FuzzTraceReader$$' -fuzztime $(FUZZTIME) ./schemas
+	$(GO) test -run '^$$' -fuzz '^FuzzParseChunk$$' -fuzztime $(FUZZTIME) ./internal/loadgen
+	$(GO) test -run '^$$' -fuzz '^FuzzRequestDecoding$$' -fuzztime $(FUZZTIME) ./deploy/sim
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

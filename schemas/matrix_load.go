@@ -15,18 +15,23 @@ import (
 
 var yamlLineRE = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
+// Check is a validation that needs more than the file (a registry of
+// profiles, say): it returns its problems by field path; the parser adds
+// the file and line.
+type Check func(m *Matrix) FieldErrors
+
 // LoadMatrix reads and validates a matrix file. On problems it returns
 // FieldErrors holding every one, each with the file, line and field path.
-func LoadMatrix(path string) (*Matrix, error) {
+func LoadMatrix(path string, checks ...Check) (*Matrix, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read matrix: %w", err)
 	}
-	return ParseMatrix(data, path)
+	return ParseMatrix(data, path, checks...)
 }
 
 // ParseMatrix decodes and validates a matrix; file names the source in errors.
-func ParseMatrix(data []byte, file string) (*Matrix, error) {
+func ParseMatrix(data []byte, file string, checks ...Check) (*Matrix, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, yamlErrors(err, file)
@@ -50,7 +55,13 @@ func ParseMatrix(data []byte, file string) (*Matrix, error) {
 			errs = append(errs, yamlErrors(c.decodeErr, file)...)
 		}
 	}
-	for _, e := range m.Validate() {
+	found := m.Validate()
+	if len(found) == 0 && len(errs) == 0 {
+		for _, check := range checks {
+			found = append(found, check(&m)...)
+		}
+	}
+	for _, e := range found {
 		e.File, e.Line = file, lineOf(&root, e.Path)
 		errs = append(errs, e)
 	}

@@ -84,7 +84,7 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 			res, err := replay.Run(cmd.Context(), replay.Options{TracePath: tracePath, Profile: prof, Graph: graph, Planner: pc, SLO: target, OutDir: outDir, Case: spec})
 			if err != nil {
 				var le *schemas.LineError
-				if errors.As(err, &le) || os.IsNotExist(errors.Unwrap(err)) {
+				if errors.As(err, &le) || os.IsNotExist(errors.Unwrap(err)) || errors.Is(err, replay.ErrEmptyTrace) {
 					return badInput(err)
 				}
 				return err

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -33,8 +34,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintln(stderr, "plannerbench:", err)
-	if errors.As(err, new(cliutil.BadInput)) {
-		return exitBadInput
+	if errors.As(err, new(cliutil.BadInput)) || strings.HasPrefix(err.Error(), "unknown command ") {
+		return exitBadInput // cobra's unknown command is bad input too
 	}
 	var exit cliutil.Exit
 	if errors.As(err, &exit) {

@@ -82,7 +82,7 @@ func loadMatrixInput(path string, sets []string, baseline string) (workflows.Mat
 	if err != nil {
 		return workflows.MatrixInput{}, badInput(err)
 	}
-	m, err := schemas.ParseMatrix(data, path)
+	m, err := schemas.ParseMatrix(data, path, knownProfile)
 	if err != nil {
 		return workflows.MatrixInput{}, badInput(err)
 	}

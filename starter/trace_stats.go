@@ -26,6 +26,9 @@ func newTraceStatsCommand() *cobra.Command {
 			if err != nil {
 				return badInput(err)
 			}
+			if s.Requests == 0 {
+				return badInput(fmt.Errorf("%s: the trace holds no requests", args[0]))
+			}
 			if out.json() {
 				return writeJSON(cmd.OutOrStdout(), s)
 			}

@@ -48,6 +48,9 @@ The seed experiment's trace:
 			if outFile == "" {
 				outFile = synth.DefaultFileName(p)
 			}
+			if st, err := os.Stat(outFile); err == nil && st.IsDir() {
+				return badInput(fmt.Errorf("--output-file %s: is a directory; name the trace file to write", outFile))
+			}
 			opts := synth.Options{}
 			if bar := newProgressBar(cmd.ErrOrStderr(), p.TimeDuration/p.ProcessInterval, "synthesizing"); bar != nil {
 				opts.Progress = func(done, _ int) { _ = bar.Set(done) }

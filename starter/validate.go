@@ -24,7 +24,7 @@ status is then 2.`,
 			if err := out.check(); err != nil {
 				return err
 			}
-			m, err := schemas.LoadMatrix(args[0])
+			m, err := schemas.LoadMatrix(args[0], knownProfile)
 			if err != nil {
 				var fe schemas.FieldErrors
 				if errors.As(err, &fe) {
@@ -35,6 +35,7 @@ status is then 2.`,
 				}
 				return badInput(err)
 			}
+			warnMissingPaths(cmd.ErrOrStderr(), args[0], m)
 			cases := m.Expand()
 			if out.json() {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"matrix": m, "cases": cases})

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/worker"
@@ -27,7 +28,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	root.SetArgs(args)
 	if err := root.ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(stderr, "plannerbench-worker:", err)
-		if errors.As(err, new(cliutil.BadInput)) {
+		if errors.As(err, new(cliutil.BadInput)) || strings.HasPrefix(err.Error(), "unknown command ") {
 			return 2
 		}
 		var exit cliutil.Exit
@@ -91,6 +92,9 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 			return nil
 		},
 	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return cliutil.Bad(fmt.Errorf("%w (see '%s --help')", err, c.CommandPath()))
+	})
 	host, _ := os.Hostname()
 	if host == "" {
 		host = "local"

@@ -19,6 +19,7 @@ type chatRequest struct {
 	MaxCompletionTokens *int           `json:"max_completion_tokens"`
 	MinTokens           *int           `json:"min_tokens"`
 	IgnoreEOS           bool           `json:"ignore_eos"`
+	N                   *int           `json:"n"`
 }
 
 type chatMessage struct {
@@ -34,6 +35,7 @@ type completionRequest struct {
 	MaxTokens     *int            `json:"max_tokens"`
 	MinTokens     *int            `json:"min_tokens"`
 	IgnoreEOS     bool            `json:"ignore_eos"`
+	N             *int            `json:"n"`
 }
 
 type streamOptions struct {

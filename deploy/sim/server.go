@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -29,7 +31,14 @@ type ServerOptions struct {
 	// AllowRemoteAdmin lets /admin answer callers outside loopback.
 	AllowRemoteAdmin bool
 	Logger           *slog.Logger
+	// StreamWriteTimeout bounds each write of a stream: a client that
+	// stops reading is dropped and its request aborted (0: 30 s).
+	StreamWriteTimeout time.Duration
 }
+
+// MaxBodyBytes bounds a request body: the longest prompt the simulated
+// model takes (16,384 tokens) is far below it.
+const MaxBodyBytes = 8 << 20
 
 // Server is the OpenAI-compatible HTTP front of a Realtime engine.
 type Server struct {
@@ -83,6 +92,9 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	if !oneChoice(w, req.N) {
+		return
+	}
 	if len(req.Messages) == 0 {
 		badRequest(w, "messages", "messages must hold at least one message")
 		return
@@ -110,6 +122,9 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
+	if !oneChoice(w, req.N) {
+		return
+	}
 	prompt, err := promptText(req.Prompt)
 	if err != nil {
 		badRequest(w, "prompt", "%v", err)
@@ -124,10 +139,33 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens})
 }
 
-// decodeBody reads a JSON body or answers 400.
+// decodeBody reads a JSON body or answers 413 (over MaxBodyBytes) or 400
+// (not UTF-8, not JSON, or not the expected shape).
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, 64<<20)
-	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeAPIError(w, http.StatusRequestEntityTooLarge, "invalid_request_error", "", "",
+				"the request body is larger than %d bytes", MaxBodyBytes)
+			return false
+		}
+		badRequest(w, "", "could not read the request body: %v", err)
+		return false
+	}
+	if !utf8.Valid(data) {
+		off := 0
+		for off < len(data) {
+			r, size := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			off += size
+		}
+		badRequest(w, "", "the request body is not valid UTF-8 (first invalid byte at offset %d)", off)
+		return false
+	}
+	if err := json.Unmarshal(data, v); err != nil {
 		badRequest(w, "", "We could not parse the JSON body of your request: %v", err)
 		return false
 	}
@@ -198,7 +236,15 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, h Handle, obs *s
 	w.WriteHeader(http.StatusOK)
 	buf := out.appendChunk(nil, 0, "") // the role chunk, as vLLM sends before any token
 	sent := 0
+	rc := http.NewResponseController(w)
+	timeout := s.opts.StreamWriteTimeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
 	for {
+		// A client that stops reading fills the socket; the deadline
+		// drops it instead of holding the request (and its KV) forever.
+		_ = rc.SetWriteDeadline(time.Now().Add(timeout))
 		if _, err := w.Write(buf); err != nil {
 			s.abort(h)
 			return
@@ -439,4 +485,13 @@ func (o *output) response(n int, finish string) map[string]any {
 		"id": o.id, "object": object, "created": o.created, "model": o.model, "choices": []any{choice},
 		"usage": usage{PromptTokens: o.prompt, CompletionTokens: n, TotalTokens: o.prompt + n},
 	}
+}
+
+// oneChoice refuses n other than 1: the simulator streams one choice.
+func oneChoice(w http.ResponseWriter, n *int) bool {
+	if n != nil && *n != 1 {
+		badRequest(w, "n", "n must be 1 (the simulator generates one choice), got %d", *n)
+		return false
+	}
+	return true
 }

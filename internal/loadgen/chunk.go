@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/valyala/fastjson"
 )
@@ -37,8 +38,22 @@ func parseChunk(p *fastjson.Parser, raw []byte) (chunk, error) {
 	}
 	if u := v.Get("usage"); u != nil && u.Type() == fastjson.TypeObject {
 		c.hasUsage = true
-		c.promptTokens = int32(u.GetInt("prompt_tokens"))
-		c.completionTokens = int32(u.GetInt("completion_tokens"))
+		for _, f := range []struct {
+			key string
+			to  *int32
+		}{{"prompt_tokens", &c.promptTokens}, {"completion_tokens", &c.completionTokens}} {
+			v := u.Get(f.key)
+			if v == nil || v.Type() != fastjson.TypeNumber {
+				continue // absent (or not a number): unknown
+			}
+			// Read as a float: JSON allows 150.0 for 150 (fuzzing found
+			// that an integer read turned it into 0).
+			n, _ := v.Float64()
+			if n < 0 || n > math.MaxInt32 || n != math.Trunc(n) {
+				return chunk{}, fmt.Errorf("malformed stream chunk: usage.%s %v is not a token count", f.key, v)
+			}
+			*f.to = int32(n)
+		}
 	}
 	return c, nil
 }

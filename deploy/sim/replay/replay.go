@@ -7,6 +7,7 @@ package replay
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -18,6 +19,9 @@ import (
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
+
+// ErrEmptyTrace: the trace has no request to replay.
+var ErrEmptyTrace = errors.New("the trace holds no requests")
 
 // Epoch is the wall-clock origin of replay records: virtual time zero.
 var Epoch = time.Unix(0, 0).UTC()
@@ -136,6 +140,9 @@ func (r *runner) run(ctx context.Context) error {
 	}
 	if r.readErr != nil {
 		return r.readErr
+	}
+	if r.index == 0 {
+		return fmt.Errorf("replay %s: %w", r.opts.TracePath, ErrEmptyTrace)
 	}
 	r.res.Summary, r.res.Timeline = results.BuildCase(r.res.Records, r.samples, r.res.Decisions, 1, r.opts.SLO, pull)
 	r.res.Summary.Energy = results.EnergyOf(r.res.GPU, r.res.Records)

@@ -51,6 +51,9 @@ Prompt length is counted as one token per whitespace-separated word.
 			if err != nil {
 				return badInput(err)
 			}
+			if port < 0 || port > 65535 {
+				return badInput(fmt.Errorf("--port must be within 0..65535 (0 picks a free one), got %d", port))
+			}
 			if timeScale <= 0 {
 				return badInput(fmt.Errorf("--time-scale must be > 0, got %v", timeScale))
 			}
