@@ -57,6 +57,7 @@ func badInputFiles(t *testing.T, dir string) {
 // status named), with a message that names the input, and a CLI row must
 // leave no file behind (partial or whole).
 func TestBadInputEverywhere(t *testing.T) {
+	t.Setenv(sim.AdminTokenEnv, "")
 	dir := t.TempDir()
 	badInputFiles(t, dir)
 	in := func(name string) string { return filepath.Join(dir, name) }
@@ -90,6 +91,7 @@ func TestBadInputEverywhere(t *testing.T) {
 		{"sim serve: port not a number", []string{"sim", "serve", "--port", "abc"}, 2, `invalid argument "abc" for "--port"`},
 		{"sim serve: time scale 0", []string{"sim", "serve", "--time-scale", "0"}, 2, "--time-scale must be > 0"},
 		{"sim serve: unknown profile", []string{"sim", "serve", "--profile", "nope"}, 2, `unknown profile "nope"`},
+		{"sim serve: remote admin without a token", []string{"sim", "serve", "--admin-allow-remote"}, 2, "--admin-allow-remote needs --admin-token"},
 		{"calibrate: no -o", []string{"calibrate", npz}, 2, "-o/--output-file is required"},
 		{"calibrate: npz missing arrays", []string{"calibrate", npz, "-o", in("p.yaml")}, 2, "need one of decode_active_kv_tokens"},
 		{"sweep: load scale 0", []string{"sweep", "--trace", in("ok.jsonl"), "--scales", "0,1", "--out", in("sweep")}, 2, "0"},

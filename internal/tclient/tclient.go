@@ -116,7 +116,7 @@ func Dial(ctx context.Context, o *Options, logger *slog.Logger) (client.Client, 
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", o.Address, o.Namespace, err)
+		return nil, fmt.Errorf("connect to Temporal at %s (namespace %s)%s: %w", o.Address, o.Namespace, tlsHint(err, o), err)
 	}
 	return c, nil
 }
@@ -166,4 +166,23 @@ func UIURL(o Options) string {
 		return "http://" + host
 	}
 	return fmt.Sprintf("http://%s:%d", host, p+1000)
+}
+
+// tlsHint names the likely cause of a failed TLS handshake, which gRPC
+// reports deep inside its error text.
+func tlsHint(err error, o *Options) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "x509: certificate signed by unknown authority"), strings.Contains(msg, "certificate is not trusted"):
+		ca := o.TLSCAPath
+		if ca == "" {
+			ca = "the system's roots (set --tls-ca-path)"
+		}
+		return ": TLS: the server's certificate is not signed by the CA in " + ca
+	case strings.Contains(msg, "x509: certificate is valid for"):
+		return ": TLS: the server's certificate is for another name (set --tls-server-name)"
+	case strings.Contains(msg, "first record does not look like a TLS handshake"):
+		return ": TLS: the server does not speak TLS (drop --tls)"
+	}
+	return ""
 }

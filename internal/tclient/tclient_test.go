@@ -1,9 +1,21 @@
 package tclient
 
 import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/stretchr/testify/require"
@@ -80,4 +92,33 @@ func TestTLSFlagsOverProfile(t *testing.T) {
 	_, err := o.Resolve()
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "CA")
+}
+
+// A Temporal endpoint whose certificate the configured CA did not sign:
+// the dial fails at once with an error that says so and names the CA file.
+func TestWrongCAIsAClearError(t *testing.T) {
+	// A TLS endpoint (HTTP/2, as gRPC needs) with its own certificate.
+	srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+
+	// Another CA, written where --tls-ca-path points.
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "not the server's CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	caPath := filepath.Join(t.TempDir(), "wrong-ca.pem")
+	require.NoError(t, os.WriteFile(caPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+
+	t.Setenv("TEMPORAL_CONFIG_FILE", filepath.Join(t.TempDir(), "none.toml"))
+	o := &Options{Address: strings.TrimPrefix(srv.URL, "https://"), Namespace: "default", TLSCAPath: caPath, TLSServerName: "example.com"}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = Dial(ctx, o, nil)
+	require.Error(t, err)
+	require.Contains(t, err.Error(), "TLS: the server's certificate is not signed by the CA in "+caPath)
 }

@@ -63,6 +63,9 @@ Prompt length is counted as one token per whitespace-separated word.
 			if adminToken == "" {
 				adminToken = os.Getenv(sim.AdminTokenEnv)
 			}
+			if allowRemote && adminToken == "" {
+				return badInput(fmt.Errorf("--admin-allow-remote needs --admin-token or $%s: off loopback the admin endpoints require a token", sim.AdminTokenEnv))
+			}
 			eng, err := sim.NewEngine(prof, *cfg)
 			if err != nil {
 				return badInput(err)
