@@ -23,7 +23,7 @@ SEARCH_ATTRIBUTES := --search-attribute BenchStage=Keyword --search-attribute Be
 # The demo replays the seed's 600 s trace this many times faster.
 DEMO_TIME_SCALE ?= 5
 
-.PHONY: all build test test-short fuzz lint bench bench-sim bench-load parquet-check verify-report duckdb demo up down temporal clean
+.PHONY: all build test test-short fuzz soak lint bench bench-sim bench-load parquet-check verify-report duckdb demo up down temporal clean
 
 all: build
 
@@ -72,6 +72,11 @@ test: $(TEMPORAL)
 # The quick loop: unit and workflow tests, no real servers, no long timings.
 test-short:
 	$(GO) test -count=1 -short -p 1 $(PKGS)
+
+# 50 short cases on one worker, max_parallel 4: completion, the bound,
+# history sizes, the worker's peak memory (not part of test or CI).
+soak: $(TEMPORAL)
+	PLANNERBENCH_E2E=1 PLANNERBENCH_SOAK=1 PLANNERBENCH_TEMPORAL=$(TEMPORAL) $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 20m ./workflows/e2e
 
 # Each fuzz target for FUZZTIME (not part of test or CI): the matrix and
 # trace parsers, the load driver's stream chunk parser, the simulator's
