@@ -42,6 +42,8 @@ type GraphConfig struct {
 	// MaxGPUs is the machine's GPU count: scaling beyond it fails, as
 	// starting a worker fails when no GPU is free. 0 means no limit.
 	MaxGPUs int `yaml:"max_gpus" json:"max_gpus"`
+	// Faults injects failures (none by default).
+	Faults Faults `yaml:"faults,omitempty" json:"faults,omitempty"`
 	// StartupDelay overrides the profile's when set.
 	StartupDelay *schemas.Duration `yaml:"startup_delay,omitempty" json:"startup_delay,omitempty"`
 }
@@ -126,6 +128,9 @@ func (c *GraphConfig) Validate() error {
 	check(c.Router == RouterKV || c.Router == RouterLeastLoaded, fmt.Sprintf("router: must be %s or %s, got %q", RouterKV, RouterLeastLoaded, c.Router))
 	check(c.MaxGPUs == 0 || (c.PrefillWorkers+c.DecodeWorkers)*max(c.GPUsPerEngine, 1) <= c.MaxGPUs, "prefill_workers, decode_workers: need more GPUs than max_gpus")
 	check(c.StartupDelay == nil || *c.StartupDelay >= 0, "startup_delay: must be >= 0")
+	if err := c.Faults.Validate(); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if len(errs) > 0 {
 		return fmt.Errorf("graph config %s: %s", c.Name, strings.Join(errs, "; "))
 	}

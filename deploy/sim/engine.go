@@ -25,7 +25,9 @@ type Counters struct {
 	PrefillTokens         int64 `json:"prefill_tokens"`
 	PrefixHitTokens       int64 `json:"prefix_hit_tokens"`
 	Preemptions           int64 `json:"preemptions"`
-	DecodeSteps           int64 `json:"decode_steps"`
+	// Failed counts requests ended by a crashed worker (injected faults).
+	Failed      int64 `json:"failed"`
+	DecodeSteps int64 `json:"decode_steps"`
 }
 
 // Engine is the discrete-event model of one disaggregated graph. It is not
@@ -52,6 +54,8 @@ type Engine struct {
 
 	// rng breaks the KV router's ties, seeded from the graph config.
 	rng *rand.Rand
+	// faults are the injected failures in force.
+	faults Faults
 
 	nextSeq         uint64
 	blocksPerWorker int
@@ -76,6 +80,7 @@ func NewEngine(prof *schemas.Profile, cfg GraphConfig) (*Engine, error) {
 	if cfg.StartupDelay != nil {
 		e.startup = cfg.StartupDelay.D()
 	}
+	e.faults = cfg.Faults
 	e.blocksPerWorker = prof.KVCapacityTokens() / cfg.BlockSize
 	e.watermarkBlocks = int(prof.Watermark * float64(e.blocksPerWorker))
 	if e.blocksPerWorker*cfg.BlockSize < cfg.MaxModelLen {

@@ -10,6 +10,7 @@ type FinishReason string
 const (
 	FinishLength FinishReason = "length" // generated max_tokens
 	FinishAbort  FinishReason = "abort"  // the client went away or the request was cancelled
+	FinishError  FinishReason = "error"  // the worker holding it crashed
 )
 
 // Observer receives a request's progress. Calls come from the engine's

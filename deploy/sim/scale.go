@@ -69,7 +69,7 @@ func (e *Engine) addPrefill(state WorkerState) {
 	w := &prefillWorker{id: e.nextPrefill, state: state, born: e.now}
 	e.nextPrefill++
 	e.prefill = append(e.prefill, w)
-	if state == WorkerStarting {
+	if state == WorkerStarting && !e.faults.NeverReady {
 		e.Schedule(e.now+e.startup, func() {
 			if w.state == WorkerStarting {
 				w.state = WorkerReady
@@ -83,7 +83,7 @@ func (e *Engine) addDecode(state WorkerState) {
 	w := &decodeWorker{id: e.nextDecode, state: state, kv: newKVPool(e.blocksPerWorker), waiting: seqQueue{blockSize: e.cfg.BlockSize}, born: e.now}
 	e.nextDecode++
 	e.decode = append(e.decode, w)
-	if state == WorkerStarting {
+	if state == WorkerStarting && !e.faults.NeverReady {
 		e.Schedule(e.now+e.startup, func() {
 			if w.state == WorkerStarting {
 				w.state = WorkerReady

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
@@ -46,6 +47,7 @@ type Server struct {
 	opts    ServerOptions
 	mux     *http.ServeMux
 	idBase  string
+	dice    *faultDice
 	nextID  atomic.Uint64
 	started time.Time
 }
@@ -60,16 +62,20 @@ func NewServer(rt *Realtime, opts ServerOptions) *Server {
 	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	s := &Server{rt: rt, opts: opts, mux: http.NewServeMux(), idBase: hex.EncodeToString(b[:]), started: time.Now()}
+	s := &Server{rt: rt, opts: opts, mux: http.NewServeMux(), idBase: hex.EncodeToString(b[:]), started: time.Now(),
+		dice: &faultDice{rng: mrand.New(mrand.NewPCG(uint64(b[0])<<8|uint64(b[1]), 1))}}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(newCollector(rt), newDynamoCollector(rt))
 	s.mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
 	s.mux.HandleFunc("POST /v1/completions", s.handleCompletions)
 	s.mux.HandleFunc("GET /v1/models", s.handleModels)
 	s.mux.HandleFunc("GET /health", s.handleHealth)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /metrics", s.metricsWithFaults(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	s.mux.HandleFunc("POST /admin/scale", s.admin(s.handleScale))
 	s.mux.HandleFunc("GET /admin/state", s.admin(s.handleState))
+	s.mux.HandleFunc("GET /admin/faults", s.admin(s.handleFaults))
+	s.mux.HandleFunc("POST /admin/faults", s.admin(s.handleFaults))
+	s.mux.HandleFunc("POST /admin/crash", s.admin(s.handleCrash))
 	return s
 }
 
@@ -174,6 +180,11 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 
 // generate validates, submits and answers one request.
 func (s *Server) generate(w http.ResponseWriter, r *http.Request, p genParams) {
+	faults := s.faults()
+	if s.dice.hit(faults.HTTPErrorRate) {
+		writeAPIError(w, http.StatusServiceUnavailable, "server_error", "", "", "injected fault: the service is unavailable, retry later")
+		return
+	}
 	if p.model != s.opts.Model {
 		writeAPIError(w, http.StatusNotFound, "invalid_request_error", "model_not_found", "model",
 			"The model `%s` does not exist. This server serves `%s`.", p.model, s.opts.Model)
@@ -217,7 +228,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, p genParams) {
 	id := fmt.Sprintf("%s-%s%d", map[bool]string{true: "chatcmpl", false: "cmpl"}[p.chat], s.idBase, s.nextID.Add(1))
 	out := &output{chat: p.chat, id: id, created: time.Now().Unix(), model: s.opts.Model, prompt: promptTokens, max: maxTokens}
 	if p.stream {
-		s.stream(w, r, h, obs, out, p.includeUsage)
+		s.stream(w, r, h, obs, out, p.includeUsage, s.spikeDelay(faults), s.dice.hit(faults.StreamDropRate))
 		return
 	}
 	s.complete(w, r, h, obs, out)
@@ -226,7 +237,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, p genParams) {
 // abortOnReturn stops the engine's work for a request the client left.
 func (s *Server) abort(h Handle) { s.rt.Do(func(e *Engine) { e.Abort(h) }) }
 
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, h Handle, obs *streamObserver, out *output, includeUsage bool) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, h Handle, obs *streamObserver, out *output, includeUsage bool, spike time.Duration, drop bool) {
 	flusher, _ := w.(http.Flusher)
 	hdr := w.Header()
 	hdr.Set("Content-Type", "text/event-stream")
@@ -260,6 +271,21 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, h Handle, obs *s
 			return
 		}
 		n, done, reason := obs.state()
+		if n > 0 && sent == 0 && spike > 0 {
+			// Injected latency spike: hold the first token back.
+			select {
+			case <-time.After(spike):
+			case <-r.Context().Done():
+				s.abort(h)
+				return
+			}
+		}
+		if (drop && sent > 0) || reason == FinishError {
+			// An injected drop, or the worker crashed: the connection
+			// closes without the end of the stream, as a dead worker's does.
+			s.abort(h)
+			panic(http.ErrAbortHandler)
+		}
 		finished := false
 		for sent < n {
 			sent++
@@ -297,6 +323,10 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, h Handle, obs 
 			return
 		}
 		if n, done, reason := obs.state(); done {
+			if reason == FinishError {
+				writeAPIError(w, http.StatusInternalServerError, "server_error", "", "", "the worker serving the request failed")
+				return
+			}
 			w.Header().Set("Content-Type", "application/json")
 			_ = json.NewEncoder(w).Encode(out.response(n, string(reason)))
 			return

@@ -290,3 +290,43 @@ func TestResumeRecordsEveryIndexOnce(t *testing.T) {
 	require.Equal(t, 400, counts[schemas.StatusOK]+counts[schemas.StatusSkipped]+counts[schemas.StatusInterrupted])
 	require.False(t, math.IsNaN(recs[len(recs)-1].TTFTMS))
 }
+
+// The simulator's injected faults reach the records as a real graph's
+// would: 503s as HTTP errors, dropped streams as stream errors, each row
+// once, and the summary counts them by class.
+func TestInjectedFaultsAreRecordedByClass(t *testing.T) {
+	srv, rt := simServer(t, 50, 1, 1)
+	rt.Do(func(e *sim.Engine) {
+		require.NoError(t, e.SetFaults(sim.Faults{HTTPErrorRate: 0.3, StreamDropRate: 0.3}))
+	})
+	out := filepath.Join(t.TempDir(), "requests")
+	_, err := Run(context.Background(), Config{URL: srv.URL, Model: model, TimeScale: 50},
+		writeTrace(t, evenTrace(60, 100*time.Millisecond, 200, 20)), out, nil, nil)
+	require.NoError(t, err)
+	recs, err := results.ReadRequests(context.Background(), out)
+	require.NoError(t, err)
+	require.Len(t, recs, 60)
+	byClass := map[string]int{}
+	for i, r := range recs {
+		require.Equal(t, int64(i), r.Index)
+		switch r.Status {
+		case schemas.StatusOK:
+			require.Equal(t, int32(20), r.CompletionTokens)
+		case schemas.StatusError:
+			byClass[r.ErrorClass]++
+			if r.ErrorClass == schemas.ErrClassHTTP {
+				require.Equal(t, int32(503), r.HTTPStatus)
+				require.Contains(t, r.Error, "injected fault")
+			} else {
+				require.Equal(t, schemas.ErrClassStream, r.ErrorClass, r.Error)
+			}
+		default:
+			t.Fatalf("row %d: status %s", i, r.Status)
+		}
+	}
+	require.Greater(t, byClass[schemas.ErrClassHTTP], 5, "about 30% of 60")
+	require.Greater(t, byClass[schemas.ErrClassStream], 5, "about 30% of the rest")
+	sum := results.Summarize(recs, 50, results.SLO{})
+	require.Equal(t, byClass, sum.ErrorsByClass)
+	require.Equal(t, byClass[schemas.ErrClassHTTP]+byClass[schemas.ErrClassStream], sum.Errors)
+}
