@@ -43,6 +43,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 func newRoot(stderr io.Writer) *cobra.Command {
 	var conn tclient.Options
 	var resultsDir, node string
+	var ver versioning
 	root := &cobra.Command{
 		Use:   "plannerbench-worker",
 		Short: "Run plannerbench's Temporal workers",
@@ -72,10 +73,10 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 			}
 			defer c.Close()
 			acts := activities.New(dir, node, backends.All(), exe, c)
-			shared := worker.New(c, payload.SharedQueue, worker.Options{})
+			shared := worker.New(c, payload.SharedQueue, ver.options())
 			workflows.Register(shared)
 			activities.Register(shared, acts)
-			local := worker.New(c, payload.NodeQueue(node), worker.Options{})
+			local := worker.New(c, payload.NodeQueue(node), ver.options())
 			activities.Register(local, acts)
 			if err := shared.Start(); err != nil {
 				return fmt.Errorf("start worker on %s: %w", payload.SharedQueue, err)
@@ -85,6 +86,9 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 				return fmt.Errorf("start worker on %s: %w", payload.NodeQueue(node), err)
 			}
 			defer local.Stop()
+			if err := ver.promoteWhenPolled(cmd.Context(), c, log); err != nil {
+				return err
+			}
 			log.Info("worker running", "address", conn.Address, "namespace", conn.Namespace, "node", node,
 				"queues", []string{payload.SharedQueue, payload.NodeQueue(node)}, "results", dir)
 			<-cmd.Context().Done()
@@ -103,6 +107,10 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 	conn.Register(f)
 	f.StringVar(&resultsDir, "results-dir", cliutil.EnvOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where results are written ($PLANNERBENCH_RESULTS_DIR)")
 	f.StringVar(&node, "node", cliutil.EnvOr("PLANNERBENCH_NODE", host), "this node's stable name ($PLANNERBENCH_NODE)")
+	f.StringVar(&ver.deployment, "deployment-name", os.Getenv("PLANNERBENCH_DEPLOYMENT"),
+		"Temporal Worker Deployment this worker belongs to ($PLANNERBENCH_DEPLOYMENT); set, workflows are pinned to the build that started them")
+	f.StringVar(&ver.buildID, "build-id", cliutil.EnvOr("PLANNERBENCH_BUILD_ID", defaultBuildID()), "this build's ID in the deployment (default: the binary's VCS revision)")
+	f.BoolVar(&ver.promote, "promote", true, "with --deployment-name: make this build the deployment's current version once it polls")
 	sim := &cobra.Command{Use: "sim", Short: "The built-in simulated disaggregated engine"}
 	sim.AddCommand(simcmd.NewServeCommand(), simcmd.NewScaleCommand())
 	root.AddCommand(sim)

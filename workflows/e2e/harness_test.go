@@ -150,8 +150,8 @@ type workerProc struct {
 	cmd *exec.Cmd
 }
 
-func startWorker(t *testing.T, address, results string) *workerProc {
-	cmd := exec.Command(workerBinary(t), "--address", address, "--results-dir", results, "--node", "e2e")
+func startWorker(t *testing.T, address, results string, extra ...string) *workerProc {
+	cmd := exec.Command(workerBinary(t), append([]string{"--address", address, "--results-dir", results, "--node", "e2e"}, extra...)...)
 	log, err := os.OpenFile(filepath.Join(results, "worker.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	require.NoError(t, err)
 	cmd.Stdout, cmd.Stderr = log, log
