@@ -228,6 +228,28 @@ func (s *workflowSuite) TestPlannerTicksEveryIntervalAndScales() {
 	s.Equal(schemas.PlannerLoad, st.Last.Mode)
 }
 
+// A refused scale (no free GPU) fails its Scale activity without retries;
+// the planner reports it in the decision and goes on ticking.
+func (s *workflowSuite) TestPlannerGoesOnAfterARefusedScale() {
+	s.env.SetStartTime(time.Unix(1_700_000_000, 0))
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return([]schemas.Sample{{PrefillWorkers: 1, DecodeWorkers: 1, KVLoads: []float64{0.95}, AverageKVLoad: 0.95}}, nil)
+	calls := 0
+	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(func(context.Context, payload.ScaleInput) (schemas.Workers, error) {
+		calls++
+		return schemas.Workers{}, temporal.NewNonRetryableApplicationError("scaling refused: 9 GPUs on an 8-GPU graph", payload.ErrScaleRefused, nil)
+	})
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(StopSignal, nil) }, 20*time.Second)
+	s.env.ExecuteWorkflow(PlannerWorkflow, plannerInput())
+	s.NoError(s.env.GetWorkflowError(), "a refused scale does not fail the planner")
+	var st PlannerState
+	s.NoError(s.env.GetWorkflowResult(&st))
+	s.Equal(4, st.Ticks, "it went on ticking")
+	s.Equal(4, calls, "one attempt a decision: refused scales are not retried")
+	s.Require().NotNil(st.Last)
+	s.Contains(st.Last.Reason, "scaling refused: 9 GPUs on an 8-GPU graph")
+	s.Zero(st.Scalings)
+}
+
 func (s *workflowSuite) TestPlannerContinuesAsNewWithState() {
 	s.env.SetStartTime(time.Unix(1_700_000_000, 0))
 	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return([]schemas.Sample{{PrefillWorkers: 1, DecodeWorkers: 2, KVLoads: []float64{0.95, 0.95}, AverageKVLoad: 0.95}}, nil)
