@@ -2,12 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/pprof"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -34,14 +32,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintln(stderr, "plannerbench:", err)
-	if errors.As(err, new(cliutil.BadInput)) || strings.HasPrefix(err.Error(), "unknown command ") {
-		return exitBadInput // cobra's unknown command is bad input too
-	}
-	var exit cliutil.Exit
-	if errors.As(err, &exit) {
-		return exit.Code
-	}
-	return exitFailure
+	return cliutil.ExitCode(err)
 }
 
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {

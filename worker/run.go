@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/worker"
@@ -26,18 +24,11 @@ import (
 func run(ctx context.Context, args []string, stderr io.Writer) int {
 	root := newRoot(stderr)
 	root.SetArgs(args)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	if err != nil {
 		fmt.Fprintln(stderr, "plannerbench-worker:", err)
-		if errors.As(err, new(cliutil.BadInput)) || strings.HasPrefix(err.Error(), "unknown command ") {
-			return 2
-		}
-		var exit cliutil.Exit
-		if errors.As(err, &exit) {
-			return exit.Code
-		}
-		return 1
 	}
-	return 0
+	return cliutil.ExitCode(err)
 }
 
 func newRoot(stderr io.Writer) *cobra.Command {

@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -379,16 +378,7 @@ func (d *Deployer) Observe(ctx context.Context, ref schemas.DeploymentRef) (sche
 	}
 	var s schemas.Sample
 	if len(ref.MetricsURLs) > 0 {
-		var body bytes.Buffer
-		for _, u := range ref.MetricsURLs {
-			data, err := d.fetch(ctx, u)
-			if err != nil {
-				return schemas.Sample{}, err
-			}
-			body.Write(data)
-			body.WriteByte('\n')
-		}
-		if s, err = observe.ParseMetricsAs(&body, ref.GPUsPerEngine, ref.MetricsDialect); err != nil {
+		if s, err = observe.ScrapeAll(ctx, d.env.HTTP, ref.MetricsURLs, ref.GPUsPerEngine, ref.MetricsDialect); err != nil {
 			return schemas.Sample{}, fmt.Errorf("observe %s: %w", ref.Resource, err)
 		}
 	}
@@ -400,23 +390,6 @@ func (d *Deployer) Observe(ctx context.Context, ref schemas.DeploymentRef) (sche
 	s.NumGPU = (w.PrefillReady + w.DecodeReady) * max(ref.GPUsPerEngine, 1)
 	s.GPUsHeld = w.NumGPU
 	return s, nil
-}
-
-func (d *Deployer) fetch(ctx context.Context, url string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := d.env.HTTP.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET %s: HTTP %d %v", url, resp.StatusCode, err)
-	}
-	return data, nil
 }
 
 // Down deletes a DGD the case created, or restores the replicas of one it

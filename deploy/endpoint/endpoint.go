@@ -188,16 +188,7 @@ func (d *Deployer) Observe(ctx context.Context, r schemas.DeploymentRef) (schema
 	if len(r.MetricsURLs) == 0 {
 		return schemas.Sample{}, fmt.Errorf("endpoint %s: no metrics URL in backend.metrics", r.URL)
 	}
-	var body bytes.Buffer
-	for _, u := range r.MetricsURLs {
-		data, err := d.get(ctx, u, "")
-		if err != nil {
-			return schemas.Sample{}, err
-		}
-		body.Write(data)
-		body.WriteByte('\n')
-	}
-	s, err := observe.ParseMetricsAs(&body, r.GPUsPerEngine, r.MetricsDialect)
+	s, err := observe.ScrapeAll(ctx, d.env.HTTP, r.MetricsURLs, r.GPUsPerEngine, r.MetricsDialect)
 	if err != nil {
 		return schemas.Sample{}, fmt.Errorf("endpoint %s: %w", r.URL, err)
 	}

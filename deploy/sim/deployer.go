@@ -64,7 +64,7 @@ func graphFor(spec deploy.Spec) (GraphConfig, error) {
 	return g, nil
 }
 
-func statePath(dir string) string { return filepath.Join(dir, deploy.StateFile) }
+func statePath(dir string) string { return deploy.StatePath(dir) }
 
 // Find returns the case's recorded deployment when it is alive, healthy,
 // on this node and of the same graph.
@@ -73,7 +73,7 @@ func (d *Deployer) Find(ctx context.Context, spec deploy.Spec) (schemas.Deployme
 	if err != nil {
 		return schemas.DeploymentRef{}, false, err
 	}
-	st, err := readState(statePath(spec.Dir))
+	st, err := readState(spec.Dir)
 	if err != nil || st.Stopped || st.Ref.Node != spec.Node || !reflect.DeepEqual(st.Graph, want) {
 		return schemas.DeploymentRef{}, false, nil
 	}
@@ -205,7 +205,7 @@ func (d *Deployer) Observe(ctx context.Context, ref schemas.DeploymentRef) (sche
 // deployment.json stopped.
 func (d *Deployer) Down(ctx context.Context, ref schemas.DeploymentRef) error {
 	path := statePath(ref.Dir)
-	st, err := readState(path)
+	st, err := readState(ref.Dir)
 	if err != nil {
 		return nil // nothing recorded, nothing to stop
 	}
@@ -239,14 +239,8 @@ func (d *Deployer) health(ctx context.Context, url string) error {
 	return nil
 }
 
-func readState(path string) (processState, error) {
+func readState(dir string) (processState, error) {
 	var st processState
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return st, err
-	}
-	if err := json.Unmarshal(data, &st); err != nil {
-		return st, fmt.Errorf("%s: %w", path, err)
-	}
-	return st, nil
+	err := deploy.ReadState(dir, &st)
+	return st, err
 }

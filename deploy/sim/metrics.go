@@ -18,6 +18,7 @@ type collector struct {
 	requests, tokens, prefillTokens, preempts *prometheus.Desc
 	received, promptTokens, requested         *prometheus.Desc
 	timeScale                                 *prometheus.Desc
+	dynamo                                    *dynamoCollector
 	energy, computing                         *prometheus.Desc
 }
 
@@ -25,6 +26,7 @@ func newCollector(rt *Realtime) *collector {
 	worker := []string{observe.LabelWorker, observe.LabelState}
 	return &collector{
 		rt:            rt,
+		dynamo:        newDynamoCollector(rt),
 		kvUsage:       prometheus.NewDesc(observe.GPUCacheUsage, "Share of the decode worker's KV-cache blocks in use (0-1).", worker, nil),
 		waiting:       prometheus.NewDesc(observe.RequestsWaiting, "Requests routed to the decode worker still waiting for KV blocks.", worker, nil),
 		active:        prometheus.NewDesc(observe.ActiveSlots, "Sequences holding KV cache on the decode worker.", worker, nil),
@@ -54,10 +56,13 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 		c.vtime, c.timeScale, c.energy, c.computing, c.requests, c.tokens, c.prefillTokens, c.preempts, c.received, c.promptTokens, c.requested} {
 		ch <- d
 	}
+	c.dynamo.Describe(ch)
 }
 
+// Collect takes one snapshot and exports it under both sets of names.
 func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	s := c.rt.Snapshot()
+	c.dynamo.collect(ch, s)
 	maxSeqs := float64(c.rt.eng.Profile().MaxNumSeqs)
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
 		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)

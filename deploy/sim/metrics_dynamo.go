@@ -6,7 +6,7 @@ import (
 	"plannerbench/internal/observe"
 )
 
-// dynamoCollector exports the snapshot again under the names a real
+// dynamoCollector (part of collector) exports the snapshot again under the names a real
 // Dynamo graph with vLLM workers uses (observe.DialectDynamo), so the
 // observation path of real backends is exercised against the simulator.
 // As in Dynamo, only registered (ready) workers report. The seed graph's
@@ -55,8 +55,9 @@ func (c *dynamoCollector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-func (c *dynamoCollector) Collect(ch chan<- prometheus.Metric) {
-	s := c.rt.Snapshot()
+// collect exports s (the snapshot the plannerbench names were read from,
+// so both sets describe the same instant).
+func (c *dynamoCollector) collect(ch chan<- prometheus.Metric, s Snapshot) {
 	eng := c.rt.eng
 	cfg, prof := eng.Config(), eng.Profile()
 	gauge := func(d *prometheus.Desc, v float64, labels ...string) {

@@ -107,6 +107,12 @@ func badRequest(w http.ResponseWriter, param, format string, args ...any) {
 	writeAPIError(w, http.StatusBadRequest, "invalid_request_error", "", param, format, args...)
 }
 
+// refused answers 400 with an engine error that wraps ErrBadRequest,
+// without its generic prefix.
+func refused(w http.ResponseWriter, param string, err error) {
+	badRequest(w, param, "%s", strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": "))
+}
+
 type usage struct {
 	PromptTokens     int `json:"prompt_tokens"`
 	CompletionTokens int `json:"completion_tokens"`

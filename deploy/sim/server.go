@@ -65,7 +65,7 @@ func NewServer(rt *Realtime, opts ServerOptions) *Server {
 	s := &Server{rt: rt, opts: opts, mux: http.NewServeMux(), idBase: hex.EncodeToString(b[:]), started: time.Now(),
 		dice: &faultDice{rng: mrand.New(mrand.NewPCG(uint64(b[0])<<8|uint64(b[1]), 1))}}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(newCollector(rt), newDynamoCollector(rt))
+	reg.MustRegister(newCollector(rt))
 	s.mux.HandleFunc("POST /v1/chat/completions", s.handleChat)
 	s.mux.HandleFunc("POST /v1/completions", s.handleCompletions)
 	s.mux.HandleFunc("GET /v1/models", s.handleModels)
@@ -219,7 +219,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, p genParams) {
 	s.rt.Do(func(e *Engine) { h, err = e.Submit(req) })
 	if err != nil {
 		if errors.Is(err, ErrBadRequest) {
-			badRequest(w, "max_tokens", "%s", strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": "))
+			refused(w, "max_tokens", err)
 		} else {
 			writeAPIError(w, http.StatusInternalServerError, "server_error", "", "", "%v", err)
 		}
@@ -410,7 +410,7 @@ func (s *Server) handleScale(w http.ResponseWriter, r *http.Request) {
 		}
 	})
 	if err != nil {
-		badRequest(w, "", "%s", strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": "))
+		refused(w, "", err)
 		return
 	}
 	s.opts.Logger.Info("scaled", "prefill", snap.Count(RolePrefill, WorkerReady)+snap.Count(RolePrefill, WorkerStarting), "decode", snap.Count(RoleDecode, WorkerReady)+snap.Count(RoleDecode, WorkerStarting), "num_gpu", snap.NumGPU)

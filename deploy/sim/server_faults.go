@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 )
@@ -42,7 +41,7 @@ func (s *Server) handleFaults(w http.ResponseWriter, r *http.Request) {
 		var err error
 		s.rt.Do(func(e *Engine) { err = e.SetFaults(f) })
 		if err != nil {
-			badRequest(w, "", "%s", strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": "))
+			refused(w, "", err)
 			return
 		}
 		s.opts.Logger.Info("faults set", "faults", f)
@@ -65,7 +64,7 @@ func (s *Server) handleCrash(w http.ResponseWriter, r *http.Request) {
 	var err error
 	s.rt.Do(func(e *Engine) { n, err = e.CrashDecode(req.Worker) })
 	if err != nil {
-		badRequest(w, "worker", "%s", strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": "))
+		refused(w, "worker", err)
 		return
 	}
 	s.opts.Logger.Warn("decode worker crashed (injected)", "worker", req.Worker, "failed_requests", n)

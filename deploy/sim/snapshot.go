@@ -95,7 +95,7 @@ func ModelledGPUs(s Snapshot, prev *Snapshot, epoch time.Time) []schemas.GPUSamp
 	out := make([]schemas.GPUSample, 0, len(s.Workers))
 	for i, w := range s.Workers {
 		g := schemas.GPUSample{At: epoch.Add(s.Now), Node: "sim", Index: i, UUID: "sim-" + w.Name,
-			Name: "modelled GPU (" + w.Name + ")", Source: "modelled", EnergyJ: w.EnergyJ}
+			Name: "modelled GPU (" + w.Name + ")", Source: schemas.GPUSourceModelled, EnergyJ: w.EnergyJ}
 		if b, ok := before[w.Name]; ok && s.Now > prev.Now {
 			dt := (s.Now - prev.Now).Seconds()
 			g.PowerW = (w.EnergyJ - b.EnergyJ) / dt

@@ -3,7 +3,11 @@
 // environment-variable defaults for flags.
 package cliutil
 
-import "os"
+import (
+	"errors"
+	"os"
+	"strings"
+)
 
 // BadInput marks an error caused by the user's flags, files or arguments;
 // the commands exit with status 2 for it.
@@ -33,3 +37,19 @@ type Exit struct {
 
 func (e Exit) Error() string { return e.Err.Error() }
 func (e Exit) Unwrap() error { return e.Err }
+
+// ExitCode is the process exit status for a command's error: 0 for none,
+// 2 for bad input (BadInput, or cobra's unknown command), an Exit's own
+// code, else 1.
+func ExitCode(err error) int {
+	var exit Exit
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, new(BadInput)) || strings.HasPrefix(err.Error(), "unknown command "):
+		return 2
+	case errors.As(err, &exit):
+		return exit.Code
+	}
+	return 1
+}

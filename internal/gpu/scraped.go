@@ -1,9 +1,9 @@
 package gpu
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -14,13 +14,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"plannerbench/internal/observe"
-)
-
-// Sources of GPU samples, in GPUSample.Source.
-const (
-	SourceNVML     = "nvml"
-	SourceDCGM     = "dcgm"
-	SourceModelled = "modelled"
+	"plannerbench/schemas"
 )
 
 // Names of the DCGM exporter's default counters (NVIDIA/dcgm-exporter
@@ -51,7 +45,7 @@ type ScrapeSource struct {
 	URLs   []string
 	HTTP   *http.Client
 	Node   string
-	Source string // SourceDCGM or SourceModelled
+	Source string // schemas.GPUSourceDCGM or schemas.GPUSourceModelled
 	// last holds each modelled GPU's previous energy and clock, for power.
 	last map[string][3]float64 // energy, clock, busy
 }
@@ -69,7 +63,7 @@ func (s *ScrapeSource) Read(ctx context.Context) ([]Sample, error) {
 			return nil, err
 		}
 		switch s.Source {
-		case SourceModelled:
+		case schemas.GPUSourceModelled:
 			out = append(out, s.modelled(families)...)
 		default:
 			out = append(out, s.dcgm(families)...)
@@ -82,21 +76,12 @@ func (s *ScrapeSource) Read(ctx context.Context) ([]Sample, error) {
 func (s *ScrapeSource) Close() error { return nil }
 
 func scrape(ctx context.Context, client *http.Client, url string) (map[string]*dto.MetricFamily, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	data, err := observe.Fetch(ctx, client, url)
 	if err != nil {
-		return nil, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("scrape GPUs %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		_, _ = io.Copy(io.Discard, resp.Body)
-		return nil, fmt.Errorf("scrape GPUs %s: HTTP %d", url, resp.StatusCode)
+		return nil, fmt.Errorf("GPUs: %w", err)
 	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
-	families, err := parser.TextToMetricFamilies(resp.Body)
+	families, err := parser.TextToMetricFamilies(bytes.NewReader(data))
 	if err != nil {
 		return nil, fmt.Errorf("scrape GPUs %s: %w", url, err)
 	}
@@ -156,7 +141,7 @@ func (s *ScrapeSource) dcgm(families map[string]*dto.MetricFamily) []Sample {
 		}
 		const mib = 1 << 20
 		used, free := g.values[DCGMFBUsed], g.values[DCGMFBFree]
-		smp := Sample{At: now, Node: node, Index: idx, UUID: g.labels["UUID"], Name: g.labels["modelName"], Source: SourceDCGM,
+		smp := Sample{At: now, Node: node, Index: idx, UUID: g.labels["UUID"], Name: g.labels["modelName"], Source: schemas.GPUSourceDCGM,
 			UtilizationPct: g.values[DCGMUtil], MemoryUsedBytes: int64(used * mib), MemoryTotalBytes: int64((used + free) * mib),
 			PowerW: g.values[DCGMPower], EnergyJ: g.values[DCGMEnergy] / 1000, SMClockMHz: int64(g.values[DCGMSMClock]),
 			TemperatureC: int64(g.values[DCGMTemp]), LastXID: int64(g.values[DCGMXID])}
@@ -188,7 +173,7 @@ func (s *ScrapeSource) modelled(families map[string]*dto.MetricFamily) []Sample 
 		if !ok {
 			continue
 		}
-		smp := Sample{At: now, Node: s.Node, Index: i, UUID: "sim-" + id, Name: "modelled GPU (" + id + ")", Source: SourceModelled, EnergyJ: energy}
+		smp := Sample{At: now, Node: s.Node, Index: i, UUID: "sim-" + id, Name: "modelled GPU (" + id + ")", Source: schemas.GPUSourceModelled, EnergyJ: energy}
 		busy := g.values[SimBusy]
 		if prev, ok := s.last[id]; ok && clock > prev[1] {
 			smp.PowerW = (energy - prev[0]) / (clock - prev[1])

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"plannerbench/schemas"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -16,7 +17,7 @@ func TestDCGMExporterSamples(t *testing.T) {
 	require.NoError(t, err)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write(body) }))
 	defer srv.Close()
-	src := &ScrapeSource{URLs: []string{srv.URL}, Node: "here", Source: SourceDCGM}
+	src := &ScrapeSource{URLs: []string{srv.URL}, Node: "here", Source: schemas.GPUSourceDCGM}
 	got, err := src.Read(context.Background())
 	require.NoError(t, err)
 	require.Len(t, got, 2)
@@ -25,7 +26,7 @@ func TestDCGMExporterSamples(t *testing.T) {
 	require.Equal(t, 0, g.Index)
 	require.Equal(t, "GPU-c466145e-0000", g.UUID)
 	require.Equal(t, "NVIDIA H100 80GB HBM3", g.Name)
-	require.Equal(t, SourceDCGM, g.Source)
+	require.Equal(t, schemas.GPUSourceDCGM, g.Source)
 	require.Equal(t, 100.0, g.UtilizationPct)
 	require.Equal(t, 630.7, g.PowerW)
 	require.Equal(t, 3944.5, g.EnergyJ, "mJ -> J")
@@ -56,7 +57,7 @@ func TestModelledSamplesFromTheSimulator(t *testing.T) {
 		reads++
 	}))
 	defer srv.Close()
-	src := &ScrapeSource{URLs: []string{srv.URL}, Node: "n", Source: SourceModelled}
+	src := &ScrapeSource{URLs: []string{srv.URL}, Node: "n", Source: schemas.GPUSourceModelled}
 	_, err := src.Read(context.Background())
 	require.NoError(t, err)
 	got, err := src.Read(context.Background())
@@ -67,5 +68,5 @@ func TestModelledSamplesFromTheSimulator(t *testing.T) {
 	require.InDelta(t, 536.2, got[0].PowerW, 1e-9)
 	require.InDelta(t, 75, got[0].UtilizationPct, 1e-9)
 	require.InDelta(t, 70, got[1].PowerW, 1e-9)
-	require.Equal(t, SourceModelled, got[0].Source)
+	require.Equal(t, schemas.GPUSourceModelled, got[0].Source)
 }

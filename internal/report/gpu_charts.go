@@ -65,7 +65,7 @@ func gpuTimelines(series []Series) ([]Chart, error) {
 	for _, s := range series {
 		for _, g := range s.GPU {
 			have = true
-			modelled = modelled || g.Source == "modelled"
+			modelled = modelled || g.Source == schemas.GPUSourceModelled
 		}
 	}
 	if !have {
