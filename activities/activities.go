@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -44,7 +43,7 @@ type Activities struct {
 // New returns activities with their defaults.
 func New(resultsDir, node string, backends deploy.Registry, executable string, c client.Client) *Activities {
 	return &Activities{ResultsDir: resultsDir, Node: node, Backends: backends, Client: c,
-		Env: deploy.Env{Executable: executable, HTTP: &http.Client{Timeout: 10 * time.Second}}}
+		Env: deploy.Env{Executable: executable}}
 }
 
 // Register adds the activities to a worker (every worker registers all of

@@ -19,9 +19,9 @@ import (
 func (a *Activities) gpuSource(ref schemas.DeploymentRef) (gpu.Source, error) {
 	switch {
 	case ref.Backend == schemas.BackendSim:
-		return &gpu.ScrapeSource{URLs: ref.MetricsURLs, HTTP: a.Env.HTTP, Node: a.Node, Source: schemas.GPUSourceModelled}, nil
+		return &gpu.ScrapeSource{URLs: ref.MetricsURLs, HTTP: a.Env.Client(), Node: a.Node, Source: schemas.GPUSourceModelled}, nil
 	case len(ref.DCGMURLs) > 0:
-		return &gpu.ScrapeSource{URLs: ref.DCGMURLs, HTTP: a.Env.HTTP, Node: a.Node, Source: schemas.GPUSourceDCGM}, nil
+		return &gpu.ScrapeSource{URLs: ref.DCGMURLs, HTTP: a.Env.Client(), Node: a.Node, Source: schemas.GPUSourceDCGM}, nil
 	}
 	return gpu.OpenLocal(a.Node)
 }

@@ -51,6 +51,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"plannerbench/schemas"
 )
@@ -100,8 +101,21 @@ type Env struct {
 	// Executable is the running binary, which backends may re-execute (the
 	// simulator runs as `EXE sim serve …` in its own process).
 	Executable string
-	// HTTP reaches deployments' endpoints.
+	// HTTP reaches deployments' endpoints; nil means Client's default.
 	HTTP *http.Client
+}
+
+// DefaultHTTPTimeout bounds one request to a deployment when Env.HTTP is
+// nil: a health probe, a scrape or a scale call, never a streamed answer.
+const DefaultHTTPTimeout = 10 * time.Second
+
+// Client returns e.HTTP, or a client with DefaultHTTPTimeout when it is nil,
+// so that every backend defaults alike.
+func (e Env) Client() *http.Client {
+	if e.HTTP != nil {
+		return e.HTTP
+	}
+	return &http.Client{Timeout: DefaultHTTPTimeout}
 }
 
 // Factory makes a backend's Deployer for a worker.

@@ -17,7 +17,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -53,9 +52,6 @@ type Deployer struct {
 
 // NewDeployer is the backend's deploy.Factory.
 func NewDeployer(env deploy.Env) deploy.Deployer {
-	if env.HTTP == nil {
-		env.HTTP = &http.Client{Timeout: 10 * time.Second}
-	}
 	return &Deployer{env: env, Client: RealClient, Poll: 5 * time.Second}
 }
 
@@ -378,7 +374,7 @@ func (d *Deployer) Observe(ctx context.Context, ref schemas.DeploymentRef) (sche
 	}
 	var s schemas.Sample
 	if len(ref.MetricsURLs) > 0 {
-		if s, err = observe.ScrapeAll(ctx, d.env.HTTP, ref.MetricsURLs, ref.GPUsPerEngine, ref.MetricsDialect); err != nil {
+		if s, err = observe.ScrapeAll(ctx, d.env.Client(), ref.MetricsURLs, ref.GPUsPerEngine, ref.MetricsDialect); err != nil {
 			return schemas.Sample{}, fmt.Errorf("observe %s: %w", ref.Resource, err)
 		}
 	}

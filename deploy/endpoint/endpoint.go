@@ -42,9 +42,6 @@ type Deployer struct{ env deploy.Env }
 
 // NewDeployer is the endpoint backend's deploy.Factory.
 func NewDeployer(env deploy.Env) deploy.Deployer {
-	if env.HTTP == nil {
-		env.HTTP = &http.Client{Timeout: 10 * time.Second}
-	}
 	return &Deployer{env: env}
 }
 
@@ -188,7 +185,7 @@ func (d *Deployer) Observe(ctx context.Context, r schemas.DeploymentRef) (schema
 	if len(r.MetricsURLs) == 0 {
 		return schemas.Sample{}, fmt.Errorf("endpoint %s: no metrics URL in backend.metrics", r.URL)
 	}
-	s, err := observe.ScrapeAll(ctx, d.env.HTTP, r.MetricsURLs, r.GPUsPerEngine, r.MetricsDialect)
+	s, err := observe.ScrapeAll(ctx, d.env.Client(), r.MetricsURLs, r.GPUsPerEngine, r.MetricsDialect)
 	if err != nil {
 		return schemas.Sample{}, fmt.Errorf("endpoint %s: %w", r.URL, err)
 	}
@@ -228,7 +225,7 @@ func (d *Deployer) get(ctx context.Context, url, keyEnv string) ([]byte, error) 
 	if key := os.Getenv(keyEnv); keyEnv != "" && key != "" {
 		req.Header.Set("Authorization", "Bearer "+key)
 	}
-	resp, err := d.env.HTTP.Do(req)
+	resp, err := d.env.Client().Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", url, err)
 	}

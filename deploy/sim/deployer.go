@@ -39,9 +39,6 @@ type Deployer struct {
 
 // NewDeployer is the simulator's deploy.Factory.
 func NewDeployer(env deploy.Env) deploy.Deployer {
-	if env.HTTP == nil {
-		env.HTTP = &http.Client{Timeout: 10 * time.Second}
-	}
 	return &Deployer{env: env}
 }
 
@@ -174,7 +171,7 @@ func (d *Deployer) Scale(ctx context.Context, ref schemas.DeploymentRef, target 
 	if tok := os.Getenv(AdminTokenEnv); tok != "" {
 		req.Header.Set("Authorization", "Bearer "+tok)
 	}
-	resp, err := d.env.HTTP.Do(req)
+	resp, err := d.env.Client().Do(req)
 	if err != nil {
 		return schemas.Workers{}, fmt.Errorf("scale %s: %w", ref.URL, err)
 	}
@@ -198,7 +195,7 @@ func (d *Deployer) Observe(ctx context.Context, ref schemas.DeploymentRef) (sche
 	if len(ref.MetricsURLs) == 0 {
 		return schemas.Sample{}, fmt.Errorf("deployment %s has no metrics URL", ref.Resource)
 	}
-	return observe.Scrape(ctx, d.env.HTTP, ref.MetricsURLs[0], ref.GPUsPerEngine)
+	return observe.Scrape(ctx, d.env.Client(), ref.MetricsURLs[0], ref.GPUsPerEngine)
 }
 
 // Down sends SIGTERM to the process group, SIGKILL after 10 s, and marks
@@ -228,7 +225,7 @@ func (d *Deployer) health(ctx context.Context, url string) error {
 	if err != nil {
 		return err
 	}
-	resp, err := d.env.HTTP.Do(req)
+	resp, err := d.env.Client().Do(req)
 	if err != nil {
 		return err
 	}
