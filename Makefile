@@ -23,7 +23,7 @@ SEARCH_ATTRIBUTES := --search-attribute BenchStage=Keyword --search-attribute Be
 # The demo replays the seed's 600 s trace this many times faster.
 DEMO_TIME_SCALE ?= 5
 
-.PHONY: all build test test-short fuzz soak lint bench bench-sim bench-load parquet-check verify-report duckdb demo up down temporal clean
+.PHONY: all build test test-short fuzz soak lint bench bench-sim bench-load bench-load-peer parquet-check verify-report duckdb demo up down temporal clean
 
 all: build
 
@@ -86,6 +86,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseMatrix$$' -fuzztime $(FUZZTIME) ./schemas
 	$(GO) test -run '^$$' -fuzz '^FuzzTraceReader$$' -fuzztime $(FUZZTIME) ./schemas
 	$(GO) test -run '^$$' -fuzz '^FuzzParseChunk$$' -fuzztime $(FUZZTIME) ./internal/loadgen
+	$(GO) test -run '^$$' -fuzz '^FuzzSSEReader$$' -fuzztime $(FUZZTIME) ./internal/loadgen
 	$(GO) test -run '^$$' -fuzz '^FuzzRequestDecoding$$' -fuzztime $(FUZZTIME) ./deploy/sim
 
 lint:
@@ -119,6 +120,13 @@ bench-sim: build
 bench-load: build
 	BIN=$(BIN)/plannerbench scripts/bench-load.sh
 
+# The driver and its peer side by side on the same simulator and machine:
+# bench-load, then vegeta v12.13 sending the same load and reading the
+# same streams without parsing them (built into .tools/bin once).
+bench-load-peer: build
+	BIN=$(BIN)/plannerbench scripts/bench-load.sh
+	BIN=$(BIN)/plannerbench scripts/bench-vegeta.sh
+
 # Reads a case's Parquet files with DuckDB (an independent reader, installed
 # from npm into .tools/): make parquet-check DIR=results/<matrix>/<case>
 DIR ?= results/bench-load/run
@@ -127,7 +135,8 @@ duckdb:
 	@[ -d .tools/duckdb/node_modules/@duckdb/node-api ] || npm install --prefix .tools/duckdb --no-audit --no-fund @duckdb/node-api@1.5.6-r.1
 parquet-check: duckdb
 	@cp scripts/parquet-check.mjs .tools/duckdb/check.mjs
-	node .tools/duckdb/check.mjs '$(abspath $(DIR))/requests/*.parquet'
+	@if [ -f '$(abspath $(DIR))/requests.parquet' ]; then node .tools/duckdb/check.mjs '$(abspath $(DIR))/requests.parquet'; \
+	else node .tools/duckdb/check.mjs '$(abspath $(DIR))/requests/*.parquet'; fi
 
 # Recomputes a matrix report's numbers from its Parquet files with DuckDB:
 # make verify-report DIR=results/seed

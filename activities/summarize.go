@@ -6,14 +6,21 @@ import (
 	"path/filepath"
 
 	"plannerbench/activities/payload"
+	"plannerbench/internal/aiperf"
 	"plannerbench/internal/results"
 )
 
-// Summarize turns a case's raw files (request parts, samples.jsonl,
-// decisions.jsonl) into its results: summary.json, timeline.parquet,
-// tensorboard/ and case.json.
+// Summarize turns a case's raw files (request and GPU parts, samples.jsonl,
+// decisions.jsonl) into its results: requests.parquet and gpu.parquet,
+// summary.json, timeline.parquet, tensorboard/, the AIPerf exports and
+// case.json.
 func (a *Activities) Summarize(ctx context.Context, in payload.SummarizeInput) (payload.ResultRef, error) {
 	dir := a.caseDir(in.Case)
+	// The load and the GPU sampler have stopped: their parts become one
+	// file a table (safe to repeat when this activity is retried).
+	if err := results.CompactCase(ctx, dir); err != nil {
+		return payload.ResultRef{}, fmt.Errorf("summarize %s: %w", dir, err)
+	}
 	recs, err := results.ReadRequests(ctx, filepath.Join(dir, results.RequestsDir))
 	if err != nil {
 		return payload.ResultRef{}, fmt.Errorf("summarize %s: %w", dir, err)
@@ -31,6 +38,9 @@ func (a *Activities) Summarize(ctx context.Context, in payload.SummarizeInput) (
 		sum.Energy = results.EnergyOf(gpus, recs)
 	}
 	spec := in.Spec
+	if err := aiperf.WriteCase(dir, aiperf.Info{CaseID: spec.ID, Model: spec.Model, Worker: a.Node, Spec: &spec}, sum, recs); err != nil {
+		return payload.ResultRef{}, fmt.Errorf("summarize %s: %w", dir, err)
+	}
 	if err := results.WriteCase(dir, results.CaseFiles{Spec: &spec, Summary: sum, Timeline: rows, T0: in.T0}); err != nil {
 		return payload.ResultRef{}, err
 	}

@@ -49,6 +49,9 @@ type RequestRecord struct {
 	ErrorClass   string  `json:"error_class"`
 	Error        string  `json:"error"`
 	Attempt      int32   `json:"attempt"`
+	// AckAt is when the response headers arrived (AIPerf's request_ack_ns);
+	// zero when no answer came. Files written before it existed lack it.
+	AckAt time.Time `json:"ack_at"`
 }
 
 // NewRequestRecord returns a record for trace row index with every

@@ -30,7 +30,7 @@ start_sim "$OUT" --config "$OUT/graph.yaml" --time-scale 1
 rm -rf "$OUT/run"
 s0=$(cpu_seconds "$SIM_PID")
 env ${DRIVER_GOMAXPROCS:+GOMAXPROCS=$DRIVER_GOMAXPROCS} /usr/bin/time -f '%U %S %M' -o "$OUT/time.txt" \
-  "$BIN" load --url "$SIM_URL" --trace "$OUT/trace.jsonl" --out "$OUT/run" >"$OUT/table.txt"
+  "$BIN" load ${CPUPROFILE:+--cpuprofile "$CPUPROFILE"} --url "$SIM_URL" --trace "$OUT/trace.jsonl" --out "$OUT/run" >"$OUT/table.txt"
 s1=$(cpu_seconds "$SIM_PID")
 read -r user sys rss <"$OUT/time.txt"
 sum="$OUT/run/summary.json"

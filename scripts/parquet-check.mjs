@@ -1,6 +1,7 @@
 // Reads plannerbench's Parquet output with DuckDB, an independent reader,
 // and prints its column types and a few aggregates:
-//   node scripts/parquet-check.mjs 'results/<matrix>/<case>/requests/*.parquet'
+//   node scripts/parquet-check.mjs results/<matrix>/<case>/requests.parquet
+// (or 'results/<matrix>/<case>/requests/*.parquet' while a case runs)
 // `make parquet-check DIR=...` installs @duckdb/node-api into .tools/ first.
 import { DuckDBInstance } from '@duckdb/node-api';
 

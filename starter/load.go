@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"plannerbench/internal/aiperf"
 	"plannerbench/internal/atomicfile"
 	"plannerbench/internal/loadgen"
 	"plannerbench/internal/results"
@@ -74,7 +75,7 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 				}
 				state.Attempt++
 				rp = &state.Resume
-			} else if parts, _ := results.ListParts(filepath.Join(outDir, results.RequestsDir)); len(parts) > 0 {
+			} else if files, _ := results.TableFiles(filepath.Join(outDir, results.RequestsDir)); len(files) > 0 {
 				return badInput(fmt.Errorf("%s already holds request records: use --resume to continue, or another --out", outDir))
 			}
 			if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -91,12 +92,19 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 			if runErr != nil && res.Total == 0 {
 				return badInput(runErr)
 			}
+			if err := results.CompactRequests(cmd.Context(), filepath.Join(outDir, results.RequestsDir)); err != nil {
+				return err
+			}
 			recs, err := results.ReadRequests(cmd.Context(), filepath.Join(outDir, results.RequestsDir))
 			if err != nil {
 				return err
 			}
 			sum := results.Summarize(recs, cfg.TimeScale, target)
 			sum.Reanchors = int(res.Reanchors)
+			host, _ := os.Hostname()
+			if err := aiperf.WriteCase(outDir, aiperf.Info{CaseID: filepath.Base(outDir), Model: cfg.Model, URL: cfg.URL, Worker: host}, sum, recs); err != nil {
+				return err
+			}
 			if err := results.WriteCase(outDir, results.CaseFiles{Summary: sum}); err != nil {
 				return err
 			}

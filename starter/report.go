@@ -1,8 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -16,6 +19,8 @@ func newReportCommand() *cobra.Command {
 	var (
 		baseline, resultsDir string
 		format               string
+		with                 []string
+		open                 bool
 	)
 	c := &cobra.Command{
 		Use:   "report MATRIX-ID|NAME|DIR",
@@ -24,7 +29,12 @@ func newReportCommand() *cobra.Command {
 is noop) and write comparison.json, the charts (PNG and SVG) and a
 self-contained report.html into the matrix's results folder. The argument is
 that folder, or a matrix ID (matrix/<name>/<hash>) or name, looked up under
---results-dir.`,
+--results-dir.
+
+An AIPerf run of the same endpoint sits beside the cases when its exports
+(profile_export_aiperf.json) are in a subfolder of the matrix folder or given
+with --with DIR: its metrics compare, it has no timeline and no GPU count.
+Without -o the table is printed; --open also opens report.html in a browser.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "table" && format != "json" && format != "html" {
@@ -34,7 +44,11 @@ that folder, or a matrix ID (matrix/<name>/<hash>) or name, looked up under
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 				return badInput(fmt.Errorf("no results folder for %s (looked for %s)", args[0], dir))
 			}
-			cmp, err := report.Build(cmd.Context(), dir, baseline)
+			extra, err := report.LoadExternal(with)
+			if err != nil {
+				return badInput(err)
+			}
+			cmp, err := report.BuildWith(cmd.Context(), dir, baseline, extra)
 			if err != nil {
 				if strings.Contains(err.Error(), "baseline") || strings.Contains(err.Error(), "holds no case") {
 					return badInput(err)
@@ -58,12 +72,17 @@ that folder, or a matrix ID (matrix/<name>/<hash>) or name, looked up under
 			}
 			abs, _ := filepath.Abs(filepath.Join(dir, report.ReportFile))
 			fmt.Fprintf(w, "\nreport: %s\n", abs)
+			if open {
+				openInBrowser(cmd.Context(), cmd.ErrOrStderr(), abs)
+			}
 			return nil
 		},
 	}
 	c.Flags().StringVar(&baseline, "baseline", "", "case name to compare against (default: the noop case)")
 	c.Flags().StringVar(&resultsDir, "results-dir", cliutil.EnvOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where matrices' results are ($PLANNERBENCH_RESULTS_DIR)")
 	c.Flags().StringVarP(&format, "output", "o", "table", "output: table, json or html")
+	c.Flags().StringArrayVar(&with, "with", nil, "a folder of AIPerf exports to compare beside the cases (repeatable)")
+	c.Flags().BoolVar(&open, "open", false, "open report.html in a browser (xdg-open, open or wslview, where one exists)")
 	return c
 }
 
@@ -77,4 +96,20 @@ func matrixDir(arg, resultsDir string) string {
 		name = parts[1]
 	}
 	return filepath.Join(resultsDir, name)
+}
+
+// openInBrowser hands path to the desktop's opener, when there is one; a
+// machine without (a server, CI) gets a line saying so, not an error.
+func openInBrowser(ctx context.Context, w io.Writer, path string) {
+	for _, opener := range []string{"xdg-open", "open", "wslview"} {
+		bin, err := exec.LookPath(opener)
+		if err != nil {
+			continue
+		}
+		if err := exec.CommandContext(ctx, bin, path).Start(); err != nil {
+			fmt.Fprintf(w, "could not open the report with %s: %v\n", opener, err)
+		}
+		return
+	}
+	fmt.Fprintf(w, "no browser opener here (xdg-open, open, wslview); open %s yourself\n", path)
 }

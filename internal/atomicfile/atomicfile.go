@@ -54,3 +54,18 @@ func WriteJSON(path string, v any) error {
 		return err
 	})
 }
+
+// SyncDir flushes a folder's entries (a rename into it, say) to disk, so a
+// step that relies on the rename having happened (removing what the new
+// file replaces) cannot outlive it in a crash.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}

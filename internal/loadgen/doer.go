@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 )
 
@@ -16,15 +15,12 @@ import (
 type reqState struct {
 	minTokens int
 
-	mu       sync.Mutex
-	sentAt   time.Time
-	lastRead time.Time
-}
-
-func (s *reqState) readAt() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.lastRead
+	// Set by the doer, which runs on the sending goroutine (go-openai's
+	// Do is synchronous), so no lock: when the request left, when its
+	// response headers arrived, and the raw body the driver reads itself.
+	sentAt time.Time
+	ackAt  time.Time
+	body   io.Reader
 }
 
 type stateKey struct{}
@@ -36,8 +32,8 @@ func withState(ctx context.Context, s *reqState) context.Context {
 // extraBodyDoer is the HTTP client go-openai sends through. go-openai has no
 // field for engine extensions, so the doer splices "ignore_eos": true and
 // "min_tokens" into the JSON body; it also takes the send time just before
-// the request leaves and timestamps every read of the response body, so a
-// chunk's arrival time is known before go-openai parses it.
+// the request leaves and the acknowledgement time when the response headers
+// arrive, and hands the raw body to the driver's own SSE reader.
 type extraBodyDoer struct {
 	client *http.Client
 }
@@ -56,15 +52,13 @@ func (d extraBodyDoer) Do(req *http.Request) (*http.Response, error) {
 		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 	}
 	if st != nil {
-		st.mu.Lock()
 		st.sentAt = time.Now()
-		st.mu.Unlock()
 	}
 	resp, err := d.client.Do(req)
 	if err != nil || st == nil {
 		return resp, err
 	}
-	resp.Body = &timedBody{ReadCloser: resp.Body, st: st}
+	st.ackAt, st.body = time.Now(), resp.Body
 	return resp, nil
 }
 
@@ -82,21 +76,4 @@ func spliceExtras(body []byte, minTokens int) []byte {
 		out = append(out, ',')
 	}
 	return append(out, body[i+1:]...)
-}
-
-// timedBody records when each read returned data.
-type timedBody struct {
-	io.ReadCloser
-	st *reqState
-}
-
-func (b *timedBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if n > 0 {
-		now := time.Now()
-		b.st.mu.Lock()
-		b.st.lastRead = now
-		b.st.mu.Unlock()
-	}
-	return n, err
 }

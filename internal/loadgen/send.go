@@ -13,8 +13,9 @@ import (
 	"plannerbench/schemas"
 )
 
-// send runs one streaming chat completion (created with go-openai, its
-// chunks read raw and parsed with fastjson) and returns its record. Metric
+// send runs one streaming chat completion (sent with go-openai, its events
+// read from the body by sseReader and parsed with fastjson) and returns its
+// record. Metric
 // definitions follow AIPerf: TTFT is the first chunk with content minus the
 // send time; latency is the final message minus the send time; ITL is
 // (latency - TTFT) / (output tokens - 1). Durations are scaled to trace time.
@@ -31,18 +32,18 @@ func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Du
 		Stream:        true,
 		StreamOptions: &openai.StreamOptions{IncludeUsage: true},
 	})
-	r.SentAt = st.sentAt
+	r.SentAt, r.AckAt = st.sentAt, st.ackAt
 	if err != nil {
 		d.fail(&r, ctx, err, false)
 		return r
 	}
-	defer stream.Close()
+	defer stream.Close() // closes the body sse reads
+	sse := newSSEReader(st.body)
 	var first, lastContent time.Time
 	parser := parserPool.Get()
 	defer parserPool.Put(parser)
 	for {
-		raw, err := stream.RecvRaw()
-		at := st.readAt()
+		raw, at, err := sse.next()
 		if errors.Is(err, io.EOF) {
 			r.EndAt = at
 			break

@@ -70,7 +70,15 @@ func TestBuildFromReplayedCases(t *testing.T) {
 	require.Contains(t, cmp.EnergySentences[0], "J per output token")
 	require.Contains(t, cmp.EnergySentences[0], "modelled")
 	require.NotRegexp(t, regexp.MustCompile(`(src|href)="https?:`), page, "self-contained: nothing fetched from the network")
-	require.Contains(t, page, `href="planner/requests/part-00000.parquet"`)
+	// One link a table a case: the compacted files, no parts.
+	for _, c := range []string{"planner", "2p2d"} {
+		for _, f := range []string{"requests.parquet", "gpu.parquet", "timeline.parquet", "summary.json", "profile_export.jsonl", "profile_export_aiperf.json", "profile_export_aiperf.csv"} {
+			require.Contains(t, page, `href="`+c+`/`+f+`"`)
+		}
+	}
+	require.NotContains(t, page, "part-0")
+	require.Contains(t, page, "<h2>What happened</h2>")
+	require.Regexp(t, `planner \(\d+ trace s\): .*the planner changed the deployment \d+ times`, page)
 	require.FileExists(t, filepath.Join(dir, "m", report.ComparisonFile))
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -33,6 +34,10 @@ type Series struct {
 	LatencyMS []float64
 	// GPU holds the case's GPU telemetry (measured or modelled).
 	GPU []schemas.GPUSample
+	// T0 is the wall time of trace time zero and TimeScale the case's
+	// time scale: together they put GPU samples on the trace's time axis.
+	T0        time.Time
+	TimeScale float64
 }
 
 var palette = []color.Color{
@@ -46,11 +51,23 @@ var palette = []color.Color{
 
 func colorOf(i int) color.Color { return palette[i%len(palette)] }
 
+// caseColors gives each case one colour, by its place in the report's case
+// list, so it is the same in every chart (a case without a timeline or
+// telemetry does not shift the others').
+func caseColors(cases []Case) map[string]color.Color {
+	m := make(map[string]color.Color, len(cases))
+	for i, c := range cases {
+		m[c.ID] = colorOf(i)
+	}
+	return m
+}
+
 // Charts renders the seed's two bar charts (average sequence latency, GPU
 // usage), the timeline panels of its six metrics (one line a case, shared
 // time axis) and the TTFT and latency distributions.
 func Charts(cases []Case, series []Series) ([]Chart, error) {
 	var out []Chart
+	colors := caseColors(cases)
 	names := make([]string, len(cases))
 	lat := make(plotter.Values, len(cases))
 	gpu := make(plotter.Values, len(cases))
@@ -76,7 +93,7 @@ func Charts(cases []Case, series []Series) ([]Chart, error) {
 				return nil, fmt.Errorf("%s chart: %w", b.name, err)
 			}
 			bars.XMin = float64(i)
-			bars.Color = colorOf(i)
+			bars.Color = colors[cases[i].ID]
 			bars.LineStyle.Width = 0
 			p.Add(bars)
 		}
@@ -92,12 +109,12 @@ func Charts(cases []Case, series []Series) ([]Chart, error) {
 		}
 		out = append(out, c)
 	}
-	tl, err := timelinePanels(series)
+	tl, err := timelinePanels(series, colors)
 	if err != nil {
 		return nil, err
 	}
 	out = append(out, tl)
-	gpuCharts, err := gpuTimelines(series)
+	gpuCharts, err := gpuTimelines(series, colors)
 	if err != nil {
 		return nil, err
 	}
@@ -112,21 +129,21 @@ func Charts(cases []Case, series []Series) ([]Chart, error) {
 		p := plot.New()
 		p.Title.Text = d.title
 		p.X.Label.Text = "milliseconds (trace time)"
-		p.Y.Label.Text = "share of requests"
+		p.Y.Label.Text = "share of requests (fraction)"
 		p.Add(plotter.NewGrid())
-		for i, s := range series {
+		legend := newLegend()
+		for _, s := range series {
 			line, err := plotter.NewLine(cdf(d.get(s)))
 			if err != nil {
 				continue // no completed request
 			}
-			line.Color = colorOf(i)
+			line.Color = colors[s.Case]
 			line.Width = vg.Points(1.5)
 			p.Add(line)
-			p.Legend.Add(s.Case, line)
+			legend.Add(s.Case, line)
 		}
-		p.Legend.Top, p.Legend.Left = false, false
 		p.Y.Min, p.Y.Max = 0, 1
-		c, err := render(p, d.name, d.title, 6*vg.Inch, 4*vg.Inch)
+		c, err := renderTiles(d.name, d.title, [][]*plot.Plot{{p}}, legend, 6*vg.Inch, 4*vg.Inch)
 		if err != nil {
 			return nil, err
 		}
@@ -144,36 +161,44 @@ func barLabels(v plotter.Values) plotter.XYLabels {
 	return l
 }
 
-// timelinePanels draws the six seed metrics stacked, one line a case.
-func timelinePanels(series []Series) (Chart, error) {
-	metrics := []struct {
-		name string
-		get  func(schemas.TimelineRow) float64
-	}{
-		{"average_kv_load", func(r schemas.TimelineRow) float64 { return r.AverageKVLoad }},
-		{"prefill_queue_size", func(r schemas.TimelineRow) float64 { return r.PrefillQueueSize }},
-		{"num_queued_request", func(r schemas.TimelineRow) float64 { return r.TotalQueuedRequests }},
-		{"num_prefill_workers", func(r schemas.TimelineRow) float64 { return float64(r.NumPrefillWorkers) }},
-		{"num_decode_workers", func(r schemas.TimelineRow) float64 { return float64(r.NumDecodeWorkers) }},
-		{"num_gpu", func(r schemas.TimelineRow) float64 { return float64(r.NumGPU) }},
-	}
+// seedPanels are the seed's six planner metrics in the order TensorBoard
+// shows them (its scalars dashboard sorts tags by name), each with its
+// unit.
+var seedPanels = []struct {
+	name, unit string
+	get        func(schemas.TimelineRow) float64
+}{
+	{"average_kv_load", "fraction of KV blocks, +0.02 a waiting request", func(r schemas.TimelineRow) float64 { return r.AverageKVLoad }},
+	{"num_decode_workers", "workers", func(r schemas.TimelineRow) float64 { return float64(r.NumDecodeWorkers) }},
+	{"num_gpu", "GPUs", func(r schemas.TimelineRow) float64 { return float64(r.NumGPU) }},
+	{"num_prefill_workers", "workers", func(r schemas.TimelineRow) float64 { return float64(r.NumPrefillWorkers) }},
+	{"num_queued_request", "requests", func(r schemas.TimelineRow) float64 { return r.TotalQueuedRequests }},
+	{"prefill_queue_size", "requests", func(r schemas.TimelineRow) float64 { return r.PrefillQueueSize }},
+}
+
+// timelinePanels draws the six seed metrics in a 3x2 grid, one line a
+// case, a shared time axis and one legend above the grid (a legend inside
+// a panel covered its lines).
+func timelinePanels(series []Series, colors map[string]color.Color) (Chart, error) {
 	maxT := 0.0
 	for _, s := range series {
 		if n := len(s.Timeline); n > 0 {
 			maxT = max(maxT, s.Timeline[n-1].TS)
 		}
 	}
-	plots := make([][]*plot.Plot, len(metrics)/2)
+	plots := make([][]*plot.Plot, len(seedPanels)/2)
 	for i := range plots {
 		plots[i] = make([]*plot.Plot, 2)
 	}
-	for k, m := range metrics {
+	legend := newLegend()
+	for k, m := range seedPanels {
 		p := plot.New()
 		p.Title.Text = m.name
 		p.X.Label.Text = "trace seconds"
+		p.Y.Label.Text = m.unit
 		p.X.Min, p.X.Max = 0, max(maxT, 1)
 		p.Add(plotter.NewGrid())
-		for i, s := range series {
+		for _, s := range series {
 			pts := make(plotter.XYs, len(s.Timeline))
 			for j, r := range s.Timeline {
 				pts[j] = plotter.XY{X: r.TS, Y: m.get(r)}
@@ -185,42 +210,76 @@ func timelinePanels(series []Series) (Chart, error) {
 			if err != nil {
 				return Chart{}, err
 			}
-			line.Color = colorOf(i)
+			line.Color = colors[s.Case]
 			line.Width = vg.Points(1.2)
 			p.Add(line)
-			p.Legend.Add(s.Case, line)
+			if k == 0 {
+				legend.Add(s.Case, line)
+			}
 		}
-		p.Legend.Top = true
 		plots[k/2][k%2] = p
 	}
-	w, h := 11*vg.Inch, 10*vg.Inch
-	var out Chart
-	out.Name, out.Title = "timeline", "Timelines of the seed's metrics"
-	for _, format := range []string{"png", "svg"} {
-		var c draw.Canvas
-		var buf bytes.Buffer
-		switch format {
-		case "png":
-			img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96))
-			c = draw.New(img)
-			drawTiles(c, plots)
-			if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
-				return Chart{}, err
-			}
-			out.PNG = buf.Bytes()
-		case "svg":
-			wtr, err := plotsToSVG(plots, w, h)
-			if err != nil {
-				return Chart{}, err
-			}
-			out.SVG = wtr
-		}
+	return renderTiles("timeline", "Timelines of the seed's metrics", plots, legend, 11*vg.Inch, 10*vg.Inch)
+}
+
+// legendStrip is a chart's legend, drawn in a strip above its plots.
+type legendStrip struct {
+	plot.Legend
+	n int
+}
+
+// newLegend is an empty legend strip.
+func newLegend() *legendStrip {
+	l := plot.NewLegend()
+	l.Top, l.Left = true, true
+	return &legendStrip{Legend: l}
+}
+
+// Add adds a case's line.
+func (l *legendStrip) Add(name string, thumb plot.Thumbnailer) {
+	l.Legend.Add(name, thumb)
+	l.n++
+}
+
+// legendRow is the height of one legend entry in the strip.
+const legendRow = 0.22 * vg.Inch
+
+// renderTiles draws plots in a grid under a strip holding the legend (none
+// when it is empty) as PNG (96 dpi) and SVG.
+func renderTiles(name, title string, plots [][]*plot.Plot, legend *legendStrip, w, h vg.Length) (Chart, error) {
+	strip := vg.Length(legend.n) * legendRow
+	if strip > 0 {
+		strip += legendRow / 2
 	}
+	drawAll := func(c draw.Canvas) {
+		if strip > 0 {
+			lc := draw.Crop(c, vg.Inch/2, 0, h-strip, 0)
+			legend.Draw(lc)
+		}
+		drawTiles(draw.Crop(c, 0, 0, 0, -strip), plots)
+	}
+	out := Chart{Name: name, Title: title}
+	img := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(96))
+	drawAll(draw.New(img))
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(&buf); err != nil {
+		return out, fmt.Errorf("render %s: %w", name, err)
+	}
+	out.PNG = buf.Bytes()
+	svg, err := canvasToSVG(w, h, drawAll)
+	if err != nil {
+		return out, fmt.Errorf("render %s: %w", name, err)
+	}
+	out.SVG = svg
 	return out, nil
 }
 
 func drawTiles(c draw.Canvas, plots [][]*plot.Plot) {
-	t := draw.Tiles{Rows: len(plots), Cols: 2, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4, PadTop: vg.Millimeter * 2,
+	cols := 0
+	for _, row := range plots {
+		cols = max(cols, len(row))
+	}
+	t := draw.Tiles{Rows: len(plots), Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4, PadTop: vg.Millimeter * 2,
 		PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
 	canvases := plot.Align(plots, t, c)
 	for i := range plots {

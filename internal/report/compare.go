@@ -4,9 +4,12 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
+	"strings"
 
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -14,10 +17,13 @@ import (
 
 // Case is one case's results as the report reads them.
 type Case struct {
-	ID      string          `json:"id"`
-	Dir     string          `json:"dir"`
-	Spec    schemas.Case    `json:"spec"`
-	Status  string          `json:"status"`
+	ID     string       `json:"id"`
+	Dir    string       `json:"dir"`
+	Spec   schemas.Case `json:"spec"`
+	Status string       `json:"status"`
+	// Source is "aiperf" for a case read from an AIPerf run's exports;
+	// such a case joins every group of the comparison.
+	Source  string          `json:"source,omitempty"`
 	Error   string          `json:"error,omitempty"`
 	Summary results.Summary `json:"summary"`
 }
@@ -46,6 +52,15 @@ type Ratios struct {
 	// (baseline minus case; negative when it used more).
 	EnergyPerTokenRatio float64 `json:"energy_per_token_ratio,omitempty"`
 	EnergySavedJ        float64 `json:"energy_saved_j,omitempty"`
+}
+
+// deploymentLabel is what the table shows in its deployment column: the
+// starting deployment, or "aiperf" for an AIPerf run's exports.
+func deploymentLabel(c Case) string {
+	if c.Source == SourceAIPerf {
+		return SourceAIPerf
+	}
+	return c.Spec.Deployment.String()
 }
 
 // Row is one case in a comparison group.
@@ -101,7 +116,12 @@ func Compare(matrix string, cases []Case, baseline string) (Comparison, error) {
 	cmp := Comparison{Matrix: matrix, Baseline: baseline}
 	groups := map[string]*Group{}
 	var keys []string
+	var external []Case
 	for _, c := range cases {
+		if c.Source == SourceAIPerf {
+			external = append(external, c)
+			continue
+		}
 		k := groupKey(c.Spec)
 		g, ok := groups[k]
 		if !ok {
@@ -110,6 +130,16 @@ func Compare(matrix string, cases []Case, baseline string) (Comparison, error) {
 			keys = append(keys, k)
 		}
 		g.Rows = append(g.Rows, Row{Case: c, GPUHours: c.Summary.GPUSeconds / 3600})
+	}
+	if len(keys) == 0 && len(external) > 0 {
+		groups[""] = &Group{}
+		keys = append(keys, "")
+	}
+	for _, k := range keys {
+		g := groups[k]
+		for _, c := range external { // an AIPerf run sits beside every group
+			g.Rows = append(g.Rows, Row{Case: c})
+		}
 	}
 	for _, k := range keys {
 		g := groups[k]
@@ -173,8 +203,8 @@ func ratios(c, b results.Summary) Ratios {
 		ITLP50Speedup: div(b.ITLMS.P50, c.ITLMS.P50), ITLP90Speedup: div(b.ITLMS.P90, c.ITLMS.P90), ITLP99Speedup: div(b.ITLMS.P99, c.ITLMS.P99),
 		ThroughputRatio:  div(c.OutputTokenThroughput, b.OutputTokenThroughput),
 		GoodputRatio:     div(c.Goodput, b.Goodput),
-		GPURatio:         div(c.AvgNumGPU, b.AvgNumGPU),
-		GPUHoursRatio:    div(c.GPUSeconds, b.GPUSeconds),
+		GPURatio:         known(div(c.AvgNumGPU, b.AvgNumGPU), c.AvgNumGPU),
+		GPUHoursRatio:    known(div(c.GPUSeconds, b.GPUSeconds), c.GPUSeconds),
 		RequestsRatio:    div(float64(c.Completed), float64(b.Completed)),
 		ErrorsDifference: c.Errors - b.Errors,
 	}
@@ -185,6 +215,15 @@ func ratios(c, b results.Summary) Ratios {
 	r.GPULessPercent = (1 - r.GPURatio) * 100
 	r.GPUHoursLessPct = (1 - r.GPUHoursRatio) * 100
 	return r
+}
+
+// known is v, or NaN when the case's own figure is 0: a case that did not
+// record it (an AIPerf run knows no GPU count), not one that used none.
+func known(v, own float64) float64 {
+	if own == 0 {
+		return math.NaN()
+	}
+	return v
 }
 
 func div(a, b float64) float64 {
@@ -209,7 +248,7 @@ func Sentence(name, baseline string, r Ratios) string {
 	var gpu string
 	switch {
 	case math.IsNaN(r.GPURatio):
-		gpu = "with no comparable GPU usage"
+		return fmt.Sprintf("%s %s compared with %s (no GPU usage to compare)", name, speed, baseline)
 	case r.GPULessPercent >= 0:
 		gpu = fmt.Sprintf("while using %.1f%% less GPU resources", r.GPULessPercent)
 	default:
@@ -237,4 +276,36 @@ func EnergySentence(name, baseline string, c, b *results.Energy) string {
 	}
 	return fmt.Sprintf("%s used %.3f J per output token, %.1f%% %s than %s (%.3f J; %.1f kJ %s in all, %s)",
 		name, c.PerOutputTokenJ, less, word, baseline, b.PerOutputTokenJ, saved/1000, verb, c.Source)
+}
+
+// MarshalJSON writes ratios that could not be computed (NaN) as null:
+// JSON has no NaN.
+func (r Ratios) MarshalJSON() ([]byte, error) {
+	type plain Ratios
+	data, err := json.Marshal(nanFree(plain(r)))
+	if err != nil {
+		return nil, fmt.Errorf("ratios: %w", err)
+	}
+	return data, nil
+}
+
+// nanFree returns v's exported fields as a map, NaN floats as nil.
+func nanFree(v any) map[string]any {
+	rv := reflect.ValueOf(v)
+	rt := rv.Type()
+	out := make(map[string]any, rt.NumField())
+	for i := 0; i < rt.NumField(); i++ {
+		f := rt.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		val := rv.Field(i).Interface()
+		if x, ok := val.(float64); ok {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				val = nil
+			} else if x == 0 && strings.Contains(opts, "omitempty") {
+				continue
+			}
+		}
+		out[name] = val
+	}
+	return out
 }

@@ -1,8 +1,10 @@
 package report
 
 import (
+	"image/color"
 	"math"
 	"sort"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -17,15 +19,21 @@ type gpuPoint struct {
 	t, powerW, utilPct float64
 }
 
-// gpuSeconds groups a case's samples by second since its first one.
-func gpuSeconds(samples []schemas.GPUSample) []gpuPoint {
+// gpuSeconds groups a case's samples by trace second: wall time since t0
+// times the time scale (without a t0, since the first sample).
+func gpuSeconds(samples []schemas.GPUSample, t0 time.Time, scale float64) []gpuPoint {
 	if len(samples) == 0 {
 		return nil
 	}
-	t0 := samples[0].At
-	for _, s := range samples {
-		if s.At.Before(t0) {
-			t0 = s.At
+	if scale <= 0 {
+		scale = 1
+	}
+	if t0.IsZero() {
+		t0 = samples[0].At
+		for _, s := range samples {
+			if s.At.Before(t0) {
+				t0 = s.At
+			}
 		}
 	}
 	type acc struct {
@@ -34,7 +42,7 @@ func gpuSeconds(samples []schemas.GPUSample) []gpuPoint {
 	}
 	by := map[int64]*acc{}
 	for _, s := range samples {
-		k := int64(math.Round(s.At.Sub(t0).Seconds()))
+		k := int64(math.Round(s.At.Sub(t0).Seconds() * scale))
 		a := by[k]
 		if a == nil {
 			a = &acc{}
@@ -60,7 +68,7 @@ func gpuSeconds(samples []schemas.GPUSample) []gpuPoint {
 // gpuTimelines draws the cases' GPU power (all their GPUs summed) and mean
 // utilisation over the run, one line a case; none without telemetry. The
 // titles say "modelled" when the simulator's power model made the samples.
-func gpuTimelines(series []Series) ([]Chart, error) {
+func gpuTimelines(series []Series, colors map[string]color.Color) ([]Chart, error) {
 	have, modelled := false, false
 	for _, s := range series {
 		for _, g := range s.GPU {
@@ -85,11 +93,12 @@ func gpuTimelines(series []Series) ([]Chart, error) {
 	} {
 		p := plot.New()
 		p.Title.Text = c.title
-		p.X.Label.Text = "seconds since the first sample (wall time)"
+		p.X.Label.Text = "trace seconds"
 		p.Y.Label.Text = c.unit
 		p.Add(plotter.NewGrid())
-		for i, s := range series {
-			pts := gpuSeconds(s.GPU)
+		legend := newLegend()
+		for _, s := range series {
+			pts := gpuSeconds(s.GPU, s.T0, s.TimeScale)
 			if len(pts) == 0 {
 				continue
 			}
@@ -101,14 +110,13 @@ func gpuTimelines(series []Series) ([]Chart, error) {
 			if err != nil {
 				return nil, err
 			}
-			line.Color = colorOf(i)
+			line.Color = colors[s.Case]
 			line.Width = vg.Points(1.2)
 			p.Add(line)
-			p.Legend.Add(s.Case, line)
+			legend.Add(s.Case, line)
 		}
-		p.Legend.Top = true
 		p.Y.Min = 0
-		ch, err := render(p, c.name, c.title, 7*vg.Inch, 3.5*vg.Inch)
+		ch, err := renderTiles(c.name, c.title, [][]*plot.Plot{{p}}, legend, 7*vg.Inch, 3.5*vg.Inch)
 		if err != nil {
 			return nil, err
 		}

@@ -7,12 +7,14 @@ import (
 	"html/template"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
 
+	"plannerbench/internal/aiperf"
 	"plannerbench/internal/atomicfile"
 	"plannerbench/internal/results"
 )
@@ -25,6 +27,47 @@ type Page struct {
 	Table      string
 	MatrixDir  string
 	Generated  time.Time
+	// Narratives say what happened in each case with a timeline.
+	Narratives []string
+	// Files link each case's tables and exports.
+	Files []CaseFiles
+}
+
+// CaseFiles are one case's result files, relative to the matrix folder.
+type CaseFiles struct {
+	Case  string
+	Links []string
+}
+
+// caseFileNames are a case's single-file results, in the order listed.
+var caseFileNames = []string{"summary.json", "timeline.parquet", aiperf.RecordsFile, aiperf.SummaryJSONFile, aiperf.SummaryCSVFile}
+
+// filesOf lists a case's result files that exist: one entry a table
+// (requests and GPU as their compacted file, or as parts while running),
+// then summary and exports; paths relative to the matrix folder.
+func filesOf(matrixDir string, c Case) CaseFiles {
+	out := CaseFiles{Case: c.ID}
+	rel := func(p string) string {
+		if r, err := filepath.Rel(matrixDir, p); err == nil {
+			return filepath.ToSlash(r)
+		}
+		return p
+	}
+	for _, table := range []string{results.RequestsDir, results.GPUDir} {
+		files, _ := results.TableFiles(filepath.Join(c.Dir, table))
+		switch {
+		case len(files) == 1:
+			out.Links = append(out.Links, rel(files[0]))
+		case len(files) > 1: // still in parts: one link to the folder
+			out.Links = append(out.Links, rel(filepath.Join(c.Dir, table))+"/")
+		}
+	}
+	for _, n := range caseFileNames {
+		if _, err := os.Stat(filepath.Join(c.Dir, n)); err == nil {
+			out.Links = append(out.Links, rel(filepath.Join(c.Dir, n)))
+		}
+	}
+	return out
 }
 
 // Versions lists the tool's build facts for the header.
@@ -57,11 +100,9 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return path
 	},
-	"parts": func(dir string) []string {
-		p, _ := results.ListParts(filepath.Join(dir, results.RequestsDir))
-		return p
-	},
-	"versions": Versions,
+	"base":       path.Base,
+	"deployment": deploymentLabel,
+	"versions":   Versions,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>plannerbench: {{.Comparison.Matrix}}</title>
@@ -70,7 +111,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;mar
 h1{margin-bottom:.2rem} .meta{color:#555;font-size:.9rem} .sentence{font-size:1.3rem;background:#f2f8e6;border-left:6px solid #76b900;padding:.8rem 1rem;margin:1rem 0}
 table{border-collapse:collapse;font-size:.85rem;margin:1rem 0} th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:right} th{background:#f5f5f5} td:first-child,th:first-child{text-align:left}
 .charts img{max-width:100%;border:1px solid #eee;margin:.5rem 0} .bars{display:flex;gap:1rem;flex-wrap:wrap} .bars img{max-width:48%}
-code{font-size:.85rem} .files li{font-size:.85rem}
+code{font-size:.85rem} .files li{font-size:.85rem} .story{font-size:.95rem}
 </style></head><body>
 <h1>{{.Comparison.Matrix}}</h1>
 <div class="meta">generated {{.Generated.Format "2006-01-02 15:04:05 MST"}} · {{versions}}</div>
@@ -80,7 +121,7 @@ code{font-size:.85rem} .files li{font-size:.85rem}
 <h2>Cases</h2>
 {{range .Comparison.Groups}}{{if .Key}}<h3>{{.Key}}</h3>{{end}}
 <table><tr><th>case</th><th>deploy</th><th>planner</th><th>completed</th><th>errors</th><th>avg latency ms</th><th>speedup</th><th>TTFT p50/p90/p99 ms</th><th>ITL p50/p90/p99 ms</th><th>output tok/s</th><th>goodput req/s</th><th>num_gpu</th><th>less GPU</th><th>GPU-hours</th></tr>
-{{range .Rows}}<tr><td>{{.ID}}{{if .Baseline}} (baseline){{end}}</td><td>{{.Spec.Deployment}}</td><td>{{.Spec.Planner.Mode}}</td>
+{{range .Rows}}<tr><td>{{.ID}}{{if .Baseline}} (baseline){{end}}</td><td>{{deployment .Case}}</td><td>{{.Spec.Planner.Mode}}</td>
 <td>{{.Summary.Completed}}</td><td>{{.Summary.Errors}}</td><td>{{ms .Summary.AvgRequestLatencyMS}}</td><td>{{with .Ratios}}{{x .Speedup}}{{else}}-{{end}}</td>
 <td>{{ms .Summary.TTFTMS.P50}} / {{ms .Summary.TTFTMS.P90}} / {{ms .Summary.TTFTMS.P99}}</td><td>{{ms .Summary.ITLMS.P50}} / {{ms .Summary.ITLMS.P90}} / {{ms .Summary.ITLMS.P99}}</td>
 <td>{{ms .Summary.OutputTokenThroughput}}</td><td>{{f3 .Summary.Goodput}}</td><td>{{f3 .Summary.AvgNumGPU}}</td><td>{{with .Ratios}}{{pct .GPULessPercent}}{{else}}-{{end}}</td><td>{{f3 .GPUHours}}</td></tr>
@@ -90,8 +131,11 @@ code{font-size:.85rem} .files li{font-size:.85rem}
 <div class="bars">{{range .Charts}}{{if or (eq .Name "avg_latency") (eq .Name "gpu_usage")}}<img alt="{{.Title}}" src="{{img .PNG}}">{{end}}{{end}}</div>
 {{range .Charts}}{{if not (or (eq .Name "avg_latency") (eq .Name "gpu_usage"))}}<h3>{{.Title}}</h3><img alt="{{.Title}}" src="{{img .PNG}}">{{end}}{{end}}
 </div>
-<h2>Files</h2>
-<ul class="files">{{$dir := .MatrixDir}}{{range .Cases}}{{if .Dir}}<li>{{.ID}}: <a href="{{rel $dir .Dir}}/summary.json">summary.json</a>, <a href="{{rel $dir .Dir}}/timeline.parquet">timeline.parquet</a>{{range parts .Dir}}, <a href="{{rel $dir .}}">{{rel $dir .}}</a>{{end}}</li>{{end}}{{end}}</ul>
+{{with .Narratives}}<h2>What happened</h2>
+{{range .}}<p class="story">{{.}}</p>
+{{end}}{{end}}<h2>Files</h2>
+<ul class="files">{{range .Files}}<li>{{.Case}}:{{range $i, $l := .Links}}{{if $i}},{{end}} <a href="{{$l}}">{{base $l}}</a>{{end}}</li>
+{{end}}</ul>
 <pre>{{.Table}}</pre>
 </body></html>
 `))
@@ -103,11 +147,17 @@ func WriteHTML(w io.Writer, p Page) error { return page.Execute(w, p) }
 // the charts and writes comparison.json, the charts (PNG and SVG) and
 // report.html into the folder. It returns the comparison.
 func Build(ctx context.Context, dir, baseline string) (Comparison, error) {
+	return BuildWith(ctx, dir, baseline, nil)
+}
+
+// BuildWith is Build with more cases set beside the matrix's (AIPerf runs
+// given with `report --with`).
+func BuildWith(ctx context.Context, dir, baseline string, extra []Case) (Comparison, error) {
 	cases, err := LoadMatrix(dir)
-	if err != nil {
+	if err != nil && len(extra) == 0 {
 		return Comparison{}, err
 	}
-	return BuildFrom(ctx, dir, cases, baseline)
+	return BuildFrom(ctx, dir, append(cases, extra...), baseline)
 }
 
 // BuildFrom is Build with the cases given (failed ones included).
@@ -148,7 +198,22 @@ func BuildFrom(ctx context.Context, dir string, cases []Case, baseline string) (
 		return cmp, err
 	}
 	defer os.Remove(f.Name())
-	err = WriteHTML(f, Page{Comparison: cmp, Cases: cases, Charts: charts, Table: table.String(), MatrixDir: dir, Generated: time.Now()})
+	pg := Page{Comparison: cmp, Cases: cases, Charts: charts, Table: table.String(), MatrixDir: dir, Generated: time.Now()}
+	for _, s := range series {
+		for _, c := range cases {
+			if c.ID == s.Case {
+				if n := Narrative(c, s.Timeline); n != "" {
+					pg.Narratives = append(pg.Narratives, n)
+				}
+			}
+		}
+	}
+	for _, c := range cases {
+		if c.Dir != "" {
+			pg.Files = append(pg.Files, filesOf(dir, c))
+		}
+	}
+	err = WriteHTML(f, pg)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -171,7 +236,7 @@ func LoadSeries(ctx context.Context, cases []Case) ([]Series, error) {
 		if c.Dir == "" || !usable(c) {
 			continue
 		}
-		s := Series{Case: c.ID}
+		s := Series{Case: c.ID, T0: c.Summary.T0, TimeScale: c.Summary.TimeScale}
 		if tl, err := results.ReadTimeline(ctx, results.TimelinePath(c.Dir)); err == nil {
 			s.Timeline = tl
 		}

@@ -34,7 +34,7 @@ func LoadCase(dir string) (Case, error) {
 }
 
 // LoadMatrix reads every case folder of a matrix folder (those holding a
-// case.json), in case-ID order.
+// case.json, and folders of AIPerf exports), in case-ID order.
 func LoadMatrix(dir string) ([]Case, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -45,7 +45,16 @@ func LoadMatrix(dir string) ([]Case, error) {
 		if !e.IsDir() || strings.Contains(e.Name(), results.SetAsideMark) {
 			continue // not a case, or results of an earlier spec kept aside
 		}
-		if _, err := os.Stat(filepath.Join(dir, e.Name(), results.CaseFile)); err != nil {
+		sub := filepath.Join(dir, e.Name())
+		if isAIPerfFolder(sub) {
+			c, err := LoadAIPerfCase(sub)
+			if err != nil {
+				return nil, err
+			}
+			cases = append(cases, c)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(sub, results.CaseFile)); err != nil {
 			continue
 		}
 		c, err := LoadCase(filepath.Join(dir, e.Name()))

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"math"
 	"os"
@@ -64,7 +65,7 @@ func TestRatios(t *testing.T) {
 
 func TestSentenceDirections(t *testing.T) {
 	require.Equal(t, "a is 2.0x slower while using 10.0% more GPU resources than b", Sentence("a", "b", Ratios{Speedup: 0.5, GPURatio: 1.1, GPULessPercent: -10}))
-	require.Equal(t, "a has no comparable latency with no comparable GPU usage than b", Sentence("a", "b", Ratios{Speedup: math.NaN(), GPURatio: math.NaN()}))
+	require.Equal(t, "a has no comparable latency compared with b (no GPU usage to compare)", Sentence("a", "b", Ratios{Speedup: math.NaN(), GPURatio: math.NaN()}))
 }
 
 func TestCompareBaselineAndGroups(t *testing.T) {
@@ -117,4 +118,33 @@ func TestTableGolden(t *testing.T) {
 	want, err := os.ReadFile(golden)
 	require.NoError(t, err)
 	require.Equal(t, string(want), buf.String())
+}
+
+// An AIPerf run's exports join every group beside the cases: its latency
+// compares, its GPU usage is unknown (null in JSON, not "100% less").
+func TestAIPerfRunSitsBesideTheCases(t *testing.T) {
+	ext, err := LoadAIPerfCase("../aiperf/testdata/aiperf_run")
+	require.NoError(t, err)
+	require.Equal(t, SourceAIPerf, ext.Source)
+	cases := seedCases()
+	for i := range cases {
+		cases[i].Spec.Trace.Synth = &schemas.SynthParams{RequestRateMin: 5, RequestRateMax: 20}
+		cases[i].Spec.Trace.Synth.MarkGiven("request-rate-min")
+	}
+	cmp, err := Compare("seed", append(cases, ext), "")
+	require.NoError(t, err)
+	require.Len(t, cmp.Groups, 1)
+	rows := cmp.Groups[0].Rows
+	require.Len(t, rows, 3)
+	r := rows[2]
+	require.Equal(t, "aiperf_run", r.ID)
+	require.InDelta(t, 3000.0/1500, r.Ratios.Speedup, 1e-12)
+	require.True(t, math.IsNaN(r.Ratios.GPURatio))
+	require.Equal(t, "aiperf_run achieves 2.0x speedup compared with 2p2d (no GPU usage to compare)", r.Sentence)
+	data, err := json.Marshal(cmp)
+	require.NoError(t, err)
+	require.Contains(t, string(data), `"gpu_ratio":null`)
+	var table bytes.Buffer
+	require.NoError(t, WriteTable(&table, cmp))
+	require.Regexp(t, `aiperf_run\s+aiperf`, table.String())
 }

@@ -24,7 +24,7 @@ func WriteTable(w io.Writer, cmp Comparison) error {
 			}
 			s := r.Summary
 			if !usable(r.Case) {
-				fmt.Fprintf(t, "%s\t%s\t%s\t%s\t\t\t\t\t\t\t\t\t\t\t\n", name, r.Spec.Deployment, r.Spec.Planner.Mode, r.Status)
+				fmt.Fprintf(t, "%s\t%s\t%s\t%s\t\t\t\t\t\t\t\t\t\t\t\n", name, deploymentLabel(r.Case), r.Spec.Planner.Mode, r.Status)
 				continue
 			}
 			speed, less := "-", "-"
@@ -32,7 +32,7 @@ func WriteTable(w io.Writer, cmp Comparison) error {
 				speed, less = fmt.Sprintf("%.2fx", r.Ratios.Speedup), pct(r.Ratios.GPULessPercent)
 			}
 			fmt.Fprintf(t, "%s\t%s\t%s\t%d\t%d\t%.2f\t%s\t%.0f/%.0f/%.0f\t%.1f/%.1f/%.1f\t%.1f\t%.2f\t%.3f\t%s\t%.3f\t\n",
-				name, r.Spec.Deployment, r.Spec.Planner.Mode, s.Completed, s.Errors, s.AvgRequestLatencyMS/1000, speed,
+				name, deploymentLabel(r.Case), r.Spec.Planner.Mode, s.Completed, s.Errors, s.AvgRequestLatencyMS/1000, speed,
 				s.TTFTMS.P50, s.TTFTMS.P90, s.TTFTMS.P99, s.ITLMS.P50, s.ITLMS.P90, s.ITLMS.P99,
 				s.OutputTokenThroughput, s.Goodput, s.AvgNumGPU, less, r.GPUHours)
 		}

@@ -29,6 +29,8 @@ var RequestArrowSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "error_class", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "error", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "attempt", Type: arrow.PrimitiveTypes.Int32},
+	// Last so files written before it (20 columns) still read.
+	{Name: "ack_at", Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
 }, nil)
 
 // TimelineArrowSchema is the Arrow (and Parquet) schema of timeline rows.

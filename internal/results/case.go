@@ -54,5 +54,8 @@ func WriteCase(dir string, c CaseFiles) error {
 			return err
 		}
 	}
+	if !c.T0.IsZero() {
+		c.Summary.T0 = c.T0
+	}
 	return WriteSummary(dir, c.Summary)
 }

@@ -1,8 +1,10 @@
 package results
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -72,9 +74,33 @@ func buildGPUBatch(mem memory.Allocator, rows []schemas.GPUSample) arrow.RecordB
 	return b.NewRecordBatch()
 }
 
-// ReadGPU merges every GPU part under dir, in file order.
+// gpuTable is the GPU sample table: compacted in time, then node and
+// device order.
+var gpuTable = table[schemas.GPUSample]{
+	schema: GPUArrowSchema, build: buildGPUBatch, conv: gpuFromTable,
+	cmp: func(a, b schemas.GPUSample) int {
+		return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.Node, b.Node), cmp.Compare(a.Index, b.Index))
+	},
+}
+
+// ReadGPU reads the GPU table under dir (compacted file and parts) in time
+// order.
 func ReadGPU(ctx context.Context, dir string) ([]schemas.GPUSample, error) {
-	return readParts(ctx, dir, gpuFromTable)
+	return readTable(ctx, dir, gpuTable)
+}
+
+// CompactGPU compacts the GPU parts under dir into DIR.parquet.
+func CompactGPU(ctx context.Context, dir string) error {
+	return compactTable(ctx, dir, gpuTable)
+}
+
+// CompactCase compacts a finished case's part-written tables (requests/
+// into requests.parquet, gpu/ into gpu.parquet).
+func CompactCase(ctx context.Context, caseDir string) error {
+	if err := CompactRequests(ctx, filepath.Join(caseDir, RequestsDir)); err != nil {
+		return err
+	}
+	return CompactGPU(ctx, filepath.Join(caseDir, GPUDir))
 }
 
 func gpuFromTable(tbl arrow.Table) ([]schemas.GPUSample, error) {

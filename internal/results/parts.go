@@ -7,9 +7,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -53,11 +55,18 @@ func NewPartWriter[T any](dir string, schema *arrow.Schema, build func(memory.Al
 			_ = os.Remove(f)
 		}
 	}
+	// Numbering continues after every part the folder has held, those a
+	// compacted DIR.parquet absorbed included, so no name is reused.
+	absorbed, _, err := readAbsorbed(TablePath(dir))
+	if err != nil {
+		return nil, err
+	}
 	next := 0
-	if len(parts) > 0 {
-		m := partName.FindStringSubmatch(filepath.Base(parts[len(parts)-1]))
-		n, _ := strconv.Atoi(m[1])
-		next = n + 1
+	for _, p := range append(parts, slices.Collect(maps.Keys(absorbed))...) {
+		if m := partName.FindStringSubmatch(filepath.Base(p)); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			next = max(next, n+1)
+		}
 	}
 	return &PartWriter[T]{dir: dir, schema: schema, build: build, next: next, mem: memory.NewGoAllocator()}, nil
 }
@@ -99,29 +108,6 @@ func writeParquetFile(path string, schema *arrow.Schema, rec arrow.RecordBatch) 
 		}
 		return err
 	})
-}
-
-// readParts reads every finished part under dir, in order, converting
-// each with conv; a part conv rejects is an error naming the file.
-func readParts[T any](ctx context.Context, dir string, conv func(arrow.Table) ([]T, error)) ([]T, error) {
-	parts, err := ListParts(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []T
-	for _, p := range parts {
-		tbl, err := ReadParquet(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := conv(tbl)
-		tbl.Release()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		out = append(out, rows...)
-	}
-	return out, nil
 }
 
 // ListParts returns the finished parts in dir in order.

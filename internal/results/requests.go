@@ -1,10 +1,10 @@
 package results
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
-	"sort"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -48,6 +48,7 @@ func buildRequestBatch(mem memory.Allocator, rows []schemas.RequestRecord) arrow
 		appendString(f[17], r.ErrorClass)
 		appendString(f[18], r.Error)
 		f[19].(*array.Int32Builder).Append(r.Attempt)
+		appendTime(f[20], r.AckAt)
 	}
 	return b.NewRecordBatch()
 }
@@ -88,23 +89,35 @@ func appendString(b array.Builder, s string) {
 	sb.Append(s)
 }
 
-// ReadRequests merges every part under dir, sorted by index. A part that
-// does not match the schema is an error naming the file.
-func ReadRequests(ctx context.Context, dir string) ([]schemas.RequestRecord, error) {
-	out, err := readParts(ctx, dir, requestsFromTable)
-	if err != nil {
-		return nil, err
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Index < out[j].Index })
-	return out, nil
+// requestTable is the request table: compacted in trace-index order.
+var requestTable = table[schemas.RequestRecord]{
+	schema: RequestArrowSchema, build: buildRequestBatch, conv: requestsFromTable,
+	cmp: func(a, b schemas.RequestRecord) int { return cmp.Compare(a.Index, b.Index) },
 }
+
+// ReadRequests reads the request table under dir (its compacted file
+// DIR.parquet and any parts), sorted by index. A file that does not match
+// the schema is an error naming it.
+func ReadRequests(ctx context.Context, dir string) ([]schemas.RequestRecord, error) {
+	return readTable(ctx, dir, requestTable)
+}
+
+// CompactRequests compacts the request parts under dir into DIR.parquet.
+func CompactRequests(ctx context.Context, dir string) error {
+	return compactTable(ctx, dir, requestTable)
+}
+
+// requestColumnsBeforeAck is the column count of request files written
+// before ack_at was added.
+const requestColumnsBeforeAck = 20
 
 func requestsFromTable(tbl arrow.Table) ([]schemas.RequestRecord, error) {
 	want := RequestArrowSchema
-	if tbl.NumCols() != int64(want.NumFields()) {
+	n := int(tbl.NumCols())
+	if n != want.NumFields() && n != requestColumnsBeforeAck {
 		return nil, fmt.Errorf("has %d columns, want %d", tbl.NumCols(), want.NumFields())
 	}
-	for i, f := range want.Fields() {
+	for i, f := range want.Fields()[:n] {
 		if got := tbl.Schema().Field(i); got.Name != f.Name {
 			return nil, fmt.Errorf("column %d is %q, want %q", i, got.Name, f.Name)
 		}
@@ -138,6 +151,9 @@ func requestsFromTable(tbl arrow.Table) ([]schemas.RequestRecord, error) {
 				Error:            stringAt(cols[18], i),
 				Attempt:          cols[19].(*array.Int32).Value(i),
 			})
+			if n > requestColumnsBeforeAck {
+				out[len(out)-1].AckAt = timeAt(cols[20], i)
+			}
 		}
 	}
 	return out, rdr.Err()

@@ -62,6 +62,9 @@ type Summary struct {
 	// Energy is the GPUs' energy from the case's telemetry (gpu/), when
 	// there is any.
 	Energy *Energy `json:"energy,omitempty"`
+	// T0 is the wall time of trace time zero (1970-01-01 for a replay):
+	// with TimeScale it puts wall-clock telemetry on the trace's axis.
+	T0 time.Time `json:"t0,omitzero"`
 }
 
 // outputTokens is a completed request's output length: the server's count

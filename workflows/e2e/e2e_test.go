@@ -18,6 +18,7 @@ import (
 	"plannerbench/deploy/sim"
 	"plannerbench/deploy/sim/replay"
 	"plannerbench/internal/report"
+	"plannerbench/internal/aiperf"
 	"plannerbench/internal/results"
 	"plannerbench/internal/tclient"
 	"plannerbench/schemas"
@@ -51,10 +52,18 @@ func historyLength(t *testing.T, c client.Client, id, runID string) int {
 	return n
 }
 
-// checkRequests asserts each trace index appears exactly once.
+// checkRequests asserts a finished case's requests were compacted into
+// one requests.parquet (no part left), that each trace index appears
+// exactly once, and that the AIPerf exports were written.
 func checkRequests(t *testing.T, caseDir string, rows int) map[string]int {
+	files, err := results.TableFiles(filepath.Join(caseDir, results.RequestsDir))
+	require.NoError(t, err)
+	require.Equal(t, []string{filepath.Join(caseDir, "requests.parquet")}, files, "one compacted file, no parts")
+	for _, f := range []string{aiperf.RecordsFile, aiperf.SummaryJSONFile, aiperf.SummaryCSVFile} {
+		require.FileExists(t, filepath.Join(caseDir, f))
+	}
 	recs, err := results.ReadRequests(context.Background(), filepath.Join(caseDir, results.RequestsDir))
-	require.NoError(t, err, "every part is a valid Parquet file")
+	require.NoError(t, err, "the table is a valid Parquet file")
 	require.Len(t, recs, rows)
 	statuses := map[string]int{}
 	shown := 0

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"plannerbench/deploy/sim"
+	"plannerbench/internal/aiperf"
 	"plannerbench/internal/planner"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -270,6 +271,16 @@ func (r *runner) write() error {
 		if err := gw.Flush(); err != nil {
 			return err
 		}
+	}
+	if err := results.CompactCase(context.Background(), dir); err != nil {
+		return err
+	}
+	info := aiperf.Info{CaseID: "replay", Worker: "replay"}
+	if c := r.opts.Case; c != nil {
+		info.CaseID, info.Model, info.Spec = c.ID, c.Model, c
+	}
+	if err := aiperf.WriteCase(dir, info, r.res.Summary, r.res.Records); err != nil {
+		return err
 	}
 	return results.WriteCase(dir, results.CaseFiles{Spec: r.opts.Case, Summary: r.res.Summary, Timeline: r.res.Timeline, T0: Epoch})
 }
