@@ -15,7 +15,9 @@ import (
 func TestActivityNamesAreMethods(t *testing.T) {
 	names := []string{payload.NodeQueueActivity, payload.FindCompletedActivity, payload.SynthesizeTraceActivity,
 		payload.DeployActivity, payload.ScaleActivity, payload.CollectMetricsActivity, payload.ObserveActivity,
-		payload.DriveLoadActivity, payload.TeardownActivity, payload.SummarizeActivity, payload.CompareCasesActivity}
+		payload.DriveLoadActivity, payload.TeardownActivity, payload.SummarizeActivity, payload.CompareCasesActivity,
+		payload.StartPlannerEnvActivity, payload.StopPlannerEnvActivity, payload.ExternalAskActivity, payload.VirtualPollActivity,
+		payload.VirtualCompleteActivity}
 	typ := reflect.TypeOf(&Activities{})
 	var methods []string
 	for i := 0; i < typ.NumMethod(); i++ {

@@ -89,7 +89,7 @@ repeat: 0
 		"bad.yaml:6: trace.synth.time_duration: must be > 0",
 		"bad.yaml:7: field colour not found in trace.synth",
 		"bad.yaml:10: cases[0].deployment.prefill: must be >= 1",
-		"bad.yaml:12: cases[0].planner.mode: must be one of noop, load, load-fpm, sla",
+		"bad.yaml:12: cases[0].planner.mode: must be one of noop, load, load-fpm, sla, external",
 		"bad.yaml:13: cases[0].planner.adjustment_interval: must be > 0",
 		"bad.yaml:14: field typo_field not found in planner",
 		"bad.yaml:15: cases[1].name: \"a\" is already the name of cases[0]",

@@ -61,6 +61,9 @@ type PlannerConfig struct {
 	// (max_model_len), which Dynamo's planner reads from the workers.
 	OptimizationTarget string `yaml:"optimization_target,omitempty" json:"optimization_target,omitempty"`
 	ContextLength      int    `yaml:"context_length,omitempty" json:"context_length,omitempty"`
+
+	// External configures mode external: a planner outside plannerbench.
+	External *ExternalPlanner `yaml:"external,omitempty" json:"external,omitempty"`
 }
 
 // DefaultPlannerConfig returns Dynamo's load-planner defaults (DESIGN §3.3).
@@ -99,8 +102,10 @@ func (c *PlannerConfig) UnmarshalYAML(node *yaml.Node) error {
 func (c PlannerConfig) validate(l errorList, d Deployment) {
 	switch c.Mode {
 	case PlannerNoop, PlannerLoad, PlannerSLA, PlannerLoadFPM:
+	case PlannerExternal:
+		c.External.validate(l)
 	default:
-		l.add("mode", "must be one of noop, load, load-fpm, sla; got %q", c.Mode)
+		l.add("mode", "must be one of noop, load, load-fpm, sla, external; got %q", c.Mode)
 	}
 	if c.Mode == PlannerLoadFPM {
 		l.check(c.OptimizationTarget == TargetThroughput || c.OptimizationTarget == TargetLatency, "optimization_target",

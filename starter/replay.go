@@ -2,9 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -14,12 +17,14 @@ import (
 
 	"plannerbench/deploy/sim"
 	"plannerbench/deploy/sim/replay"
+	"plannerbench/internal/extplanner"
 	"plannerbench/schemas"
 )
 
 func newReplayCommand() *cobra.Command {
 	var (
 		tracePath, deployment, mode, profile, plannerConfig, graphConfig, graphVariant, outDir, slo, name string
+		plannerURL, plannerCommand                                                                        string
 		out                                                                                               outputFormat
 	)
 	c := &cobra.Command{
@@ -65,9 +70,22 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 				graph = *g
 				graph.PrefillWorkers, graph.DecodeWorkers = dep.Prefill, dep.Decode
 			}
-			pc, err := loadPlannerConfig(plannerConfig, mode, dep)
+			if plannerURL != "" {
+				mode = schemas.PlannerExternal
+			}
+			pc, err := loadPlannerConfig(plannerConfig, mode, dep, plannerURL)
 			if err != nil {
 				return badInput(err)
+			}
+			if plannerCommand != "" {
+				if pc.External == nil || pc.External.Protocol != schemas.ProtocolHTTP {
+					return badInput(errors.New("--planner-command needs an HTTP planner (--planner-url)"))
+				}
+				stop, err := startReplayPlanner(cmd.Context(), plannerCommand, pc.External.URL, outDir, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				defer stop()
 			}
 			target, err := parseSLO(slo)
 			if err != nil {
@@ -108,9 +126,11 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 	f := c.Flags()
 	f.StringVar(&tracePath, "trace", "", "mooncake JSONL trace")
 	f.StringVar(&deployment, "deployment", "1p1d", "starting deployment: 1p1d, 2p2d, NpMd or p,d")
-	f.StringVar(&mode, "planner", schemas.PlannerLoad, "planner: noop, load (Dynamo mid-2025), load-fpm (Dynamo 2026 load scaling) or sla")
+	f.StringVar(&mode, "planner", schemas.PlannerLoad, "planner: noop, load (Dynamo mid-2025), load-fpm (Dynamo 2026 load scaling), sla, or external (with --planner-url)")
 	f.StringVar(&profile, "profile", schemas.DefaultProfile, "simulator profile: a shipped name or a YAML file")
 	f.StringVar(&plannerConfig, "planner-config", "", "YAML file of planner settings (the fields of a matrix case's planner section)")
+	f.StringVar(&plannerURL, "planner-url", "", "an external planner speaking plannerbench's HTTP protocol (sets --planner external)")
+	f.StringVar(&plannerCommand, "planner-command", "", "start this planner (sh -c) before the replay and stop it after; it must listen on --planner-url")
 	f.StringVar(&graphConfig, "config", "", "graph configuration file (engine settings; worker counts come from --deployment); overrides --graph")
 	f.StringVar(&graphVariant, "graph", sim.GraphDisagg, "shipped graph: disagg (the seed's graphs.disagg_router) or disagg_remote (every prefill remote)")
 	f.StringVar(&outDir, "out", "", "write the case's folder here (case.json, summary.json, timeline.parquet, tensorboard/, requests/), as a live case writes it")
@@ -142,7 +162,7 @@ func parseDeploymentFlag(s string) (schemas.Deployment, error) {
 
 // loadPlannerConfig reads planner settings from a YAML file (defaults for
 // what it leaves out), with --planner overriding its mode.
-func loadPlannerConfig(path, mode string, dep schemas.Deployment) (schemas.PlannerConfig, error) {
+func loadPlannerConfig(path, mode string, dep schemas.Deployment, plannerURL string) (schemas.PlannerConfig, error) {
 	pc := schemas.DefaultPlannerConfig()
 	if path != "" {
 		data, err := os.ReadFile(path)
@@ -158,6 +178,12 @@ func loadPlannerConfig(path, mode string, dep schemas.Deployment) (schemas.Plann
 	if mode != "" {
 		pc.Mode = mode
 	}
+	if plannerURL != "" {
+		if pc.External == nil {
+			pc.External = &schemas.ExternalPlanner{}
+		}
+		pc.External.Protocol, pc.External.URL = schemas.ProtocolHTTP, plannerURL
+	}
 	m := schemas.Matrix{Name: "replay", Model: schemas.DefaultModel, Backend: schemas.Backend{Kind: schemas.BackendSim, Profile: "x"},
 		TimeScale: 1, Repeat: 1, MaxParallel: 1, Trace: schemas.TraceSpec{Path: "x"},
 		Cases: []schemas.CaseSpec{{Name: "replay", Deployment: dep, Planner: pc}}}
@@ -165,4 +191,30 @@ func loadPlannerConfig(path, mode string, dep schemas.Deployment) (schemas.Plann
 		return pc, fmt.Errorf("planner settings: %w", errs)
 	}
 	return pc, nil
+}
+
+// startReplayPlanner starts an HTTP planner for a replay and waits (up to
+// 30 s) for it to listen; its log goes to OUT/planner.log, or to stderr's
+// neighbour planner.log in the working folder without --out.
+func startReplayPlanner(ctx context.Context, command, url, outDir string, w io.Writer) (func(), error) {
+	dir := outDir
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(dir, "planner.log")
+	p, err := extplanner.Start(".", command, []string{"PLANNERBENCH_PLANNER_URL=" + url}, logPath)
+	if err != nil {
+		return nil, badInput(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := extplanner.WaitListening(wctx, url, p); err != nil {
+		p.Stop(2 * time.Second)
+		return nil, badInput(fmt.Errorf("--planner-command: %w (log: %s)", err, logPath))
+	}
+	fmt.Fprintf(w, "planner started (pid %d, log %s)\n", p.Pid(), logPath)
+	return func() { p.Stop(5 * time.Second) }, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"plannerbench/internal/cliutil"
+	"plannerbench/internal/extplanner/etcdcmd"
 )
 
 // Exit codes shared by every command.
@@ -74,7 +75,7 @@ the load and compares the results.`,
 			stopProfile()
 		}
 	}
-	root.AddCommand(newTraceCommand(), newCalibrateCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand(),
+	root.AddCommand(newTraceCommand(), etcdcmd.NewCommand(), newCalibrateCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand(),
 		newSubmitCommand(), newListCommand(), newStatusCommand(), newWatchCommand(), newResultsCommand(), newCancelCommand(), newRerunCommand(), newReportCommand(), newGPUCommand(), newSweepCommand())
 	return root
 }

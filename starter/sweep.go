@@ -86,7 +86,7 @@ heatmaps (PNG, SVG), the seed's point outlined. With DIR a matrix folder,
 			default:
 				return badInput(fmt.Errorf("--y %q: want profile or baseline", yAxis))
 			}
-			pc, err := loadPlannerConfig("", mode, st)
+			pc, err := loadPlannerConfig("", mode, st, "")
 			if err != nil {
 				return badInput(err)
 			}

@@ -16,6 +16,7 @@ import (
 	"plannerbench/deploy/backends"
 	"plannerbench/deploy/sim/simcmd"
 	"plannerbench/internal/cliutil"
+	"plannerbench/internal/extplanner/etcdcmd"
 	"plannerbench/internal/tclient"
 	"plannerbench/workflows"
 )
@@ -104,6 +105,6 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 	f.BoolVar(&ver.promote, "promote", true, "with --deployment-name: make this build the deployment's current version once it polls")
 	sim := &cobra.Command{Use: "sim", Short: "The built-in simulated disaggregated engine"}
 	sim.AddCommand(simcmd.NewServeCommand(), simcmd.NewScaleCommand())
-	root.AddCommand(sim)
+	root.AddCommand(sim, etcdcmd.NewCommand())
 	return root
 }

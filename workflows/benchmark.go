@@ -50,7 +50,8 @@ type benchmark struct {
 	progress CaseProgress
 	node     string
 	dep      *schemas.DeploymentRef
-	start    time.Time // the case's t0: the trace's time zero
+	penv     *payload.PlannerEnvRef // an external planner's environment
+	start    time.Time              // the case's t0: the trace's time zero
 }
 
 func (b *benchmark) caseRef() payload.CaseRef {
@@ -140,6 +141,16 @@ func (b *benchmark) attempt(res *BenchmarkResult) error {
 		return err
 	}
 	b.dep = &dep
+	if b.c.Planner.Mode == schemas.PlannerExternal && b.c.Planner.External != nil {
+		var env payload.PlannerEnvRef
+		err = workflow.ExecuteActivity(nodeOptions(ctx, b.node, 3*time.Minute, 0, 2), payload.StartPlannerEnvActivity, payload.PlannerEnvInput{
+			Case: b.caseRef(), Deployment: dep, External: *b.c.Planner.External,
+		}).Get(ctx, &env)
+		if err != nil {
+			return fmt.Errorf("external planner: %w", err)
+		}
+		b.penv = &env
+	}
 
 	b.stage(StageLoad)
 	lead := b.in.Lead
@@ -156,7 +167,7 @@ func (b *benchmark) attempt(res *BenchmarkResult) error {
 		// worker gets the task; the default 10 s would stall the planner
 		// for four ticks at 4x.
 		WorkflowTaskTimeout: plannerTaskTimeout,
-	}), PlannerWorkflowName, PlannerInput{Case: b.caseRef(), Deployment: dep, NodeQueue: b.node, Config: b.c.Planner, T0: b.start})
+	}), PlannerWorkflowName, PlannerInput{Case: b.caseRef(), Deployment: dep, NodeQueue: b.node, Config: b.c.Planner, T0: b.start, Env: b.penv})
 	loadTimeout := b.loadWallTime() + 30*time.Minute
 	collectCtx, stopCollect := workflow.WithCancel(ctx)
 	collectFut := workflow.ExecuteActivity(nodeOptions(collectCtx, b.node, loadTimeout, 10*time.Second, 10), payload.CollectMetricsActivity,
@@ -183,6 +194,14 @@ func (b *benchmark) attempt(res *BenchmarkResult) error {
 // teardown stops the deployment, once, even when the workflow is failing
 // or cancelled.
 func (b *benchmark) teardown() {
+	if b.penv != nil { // the planner goes first, with its etcd and Prometheus
+		env := *b.penv
+		b.penv = nil
+		ctx, _ := workflow.NewDisconnectedContext(b.ctx)
+		if err := workflow.ExecuteActivity(nodeOptions(ctx, payload.NodeQueue(env.Node), time.Minute, 0, 5), payload.StopPlannerEnvActivity, env).Get(ctx, nil); err != nil {
+			workflow.GetLogger(ctx).Error("stopping the external planner failed", "error", err)
+		}
+	}
 	if b.dep == nil {
 		return
 	}

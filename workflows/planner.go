@@ -89,11 +89,88 @@ func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *Plann
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("observe failed; deciding without samples", "error", err)
 	}
+	if in.Config.Mode == schemas.PlannerExternal {
+		tickExternal(ctx, scaleCtx, in, st, to, window)
+		return
+	}
 	d, ps := planner.Tick(in.Config, planner.PerfOf(in.Deployment.Perf), st.Planner, to, window, func(t schemas.Target) (schemas.Workers, error) {
 		var w schemas.Workers
 		err := workflow.ExecuteActivity(scaleCtx, payload.ScaleActivity, payload.ScaleInput{Deployment: in.Deployment, Target: t}).Get(ctx, &w)
 		return w, err
 	})
+	st.Planner = ps
+	if d.Scaled {
+		st.Scalings++
+	}
+	st.Last = &d
+}
+
+// tickExternal makes one adjustment with a planner outside plannerbench:
+// the HTTP protocol asks it (an activity) and scales to its answer; for
+// dynamo-virtual plannerbench plays the environment: it acknowledges the
+// decision whose workers are now ready, reads the planner's keys, and
+// scales to a new decision. The decision is recorded as the others are.
+func tickExternal(ctx, scaleCtx workflow.Context, in PlannerInput, st *PlannerState, to time.Duration, window []schemas.Sample) {
+	cfg := in.Config
+	scale := func(t schemas.Target) (schemas.Workers, error) {
+		var w schemas.Workers
+		err := workflow.ExecuteActivity(scaleCtx, payload.ScaleActivity, payload.ScaleInput{Deployment: in.Deployment, Target: t}).Get(ctx, &w)
+		return w, err
+	}
+	var last *schemas.Sample
+	if n := len(window); n > 0 {
+		last = &window[n-1]
+	}
+	var d schemas.Decision
+	var ps planner.State
+	switch {
+	case cfg.External != nil && cfg.External.Protocol == schemas.ProtocolDynamoVirtual && in.Env != nil:
+		vctx := nodeOptions(ctx, in.NodeQueue, 15*time.Second, 0, 3)
+		vin := payload.VirtualInput{Etcd: in.Env.Etcd, Namespace: in.Env.Namespace}
+		ack := func(id int) {
+			vin.DecisionID = id
+			if err := workflow.ExecuteActivity(vctx, payload.VirtualCompleteActivity, vin).Get(ctx, nil); err != nil {
+				workflow.GetLogger(ctx).Warn("acknowledging the planner's decision failed", "decision", id, "error", err)
+			}
+		}
+		keys := schemas.NoVirtualKeys
+		pollErr := workflow.ExecuteActivity(vctx, payload.VirtualPollActivity, vin).Get(ctx, &keys)
+		want, done, next := planner.VirtualStep(st.Virtual, keys, last)
+		if done >= 0 {
+			ack(done)
+		}
+		if pollErr != nil {
+			want = planner.Want{Reason: "reading the planner's etcd keys failed: " + pollErr.Error()}
+			next = st.Virtual
+			if done >= 0 {
+				next.Pending = false
+			}
+		}
+		d, ps = planner.TickExternal(cfg, st.Planner, to, window, want, scale)
+		if planner.AckNow(next, d, last) {
+			ack(next.PendingID)
+			next.Pending = false
+		}
+		st.Virtual = next
+	case cfg.External != nil && cfg.External.Protocol == schemas.ProtocolHTTP:
+		timeout := cfg.External.TimeoutOrDefault()
+		askCtx := nodeOptions(ctx, in.NodeQueue, timeout+10*time.Second, 0, 2)
+		req := planner.ExternalRequestOf(in.Case.Case, cfg, st.Planner.Intervals+1, to, window)
+		var res payload.ExternalAskResult
+		err := workflow.ExecuteActivity(askCtx, payload.ExternalAskActivity, payload.ExternalAskInput{URL: cfg.External.URL, Timeout: timeout, Request: req}).Get(ctx, &res)
+		var want planner.Want
+		switch {
+		case err != nil:
+			want.Reason = "asking the planner failed: " + err.Error()
+		case res.Answer == nil:
+			want.Reason = res.Bad
+		default:
+			want = planner.AnswerWant(*res.Answer)
+		}
+		d, ps = planner.TickExternal(cfg, st.Planner, to, window, want, scale)
+	default:
+		d, ps = planner.TickExternal(cfg, st.Planner, to, window, planner.Want{Reason: "no external planner environment"}, scale)
+	}
 	st.Planner = ps
 	if d.Scaled {
 		st.Scalings++

@@ -113,6 +113,8 @@ type PlannerInput struct {
 	// T0 is the case's start; tick k covers trace time ((k-1)·interval, k·interval].
 	T0    time.Time    `json:"t0"`
 	State PlannerState `json:"state"`
+	// Env is an external planner's environment (mode external).
+	Env *payload.PlannerEnvRef `json:"env,omitempty"`
 }
 
 // PlannerState is carried across ticks and continue-as-new; the state query
@@ -125,4 +127,7 @@ type PlannerState struct {
 	// TickTimes are the workflow times of every tick, to check for gaps.
 	TickTimes []time.Time `json:"tick_times"`
 	Stopped   bool        `json:"stopped"`
+	// Virtual is the environment's memory of a Dynamo planner's decisions
+	// (mode external, protocol dynamo-virtual).
+	Virtual planner.VirtualState `json:"virtual"`
 }

@@ -28,6 +28,12 @@ const (
 	TeardownActivity        = "Teardown"
 	SummarizeActivity       = "Summarize"
 	CompareCasesActivity    = "CompareCases"
+	// The external planner's environment and protocols.
+	StartPlannerEnvActivity = "StartPlannerEnv"
+	StopPlannerEnvActivity  = "StopPlannerEnv"
+	ExternalAskActivity     = "ExternalAsk"
+	VirtualPollActivity     = "VirtualPoll"
+	VirtualCompleteActivity = "VirtualComplete"
 )
 
 // Task queues (DESIGN §3.6).
@@ -191,4 +197,52 @@ type FindCompletedInput struct {
 	// Specs are the cases as now submitted (same order): a stored result
 	// of another spec (say, another profile) is not reused.
 	Specs []schemas.Case `json:"specs,omitempty"`
+}
+
+// PlannerEnvFile is where a case folder records its external planner's
+// environment (what StopPlannerEnv must stop).
+const PlannerEnvFile = "planner-env.json"
+
+// PlannerEnvInput asks for an external planner's environment: its etcd and
+// Prometheus (dynamo-virtual) and its process (Command).
+type PlannerEnvInput struct {
+	Case       CaseRef                 `json:"case"`
+	Deployment schemas.DeploymentRef   `json:"deployment"`
+	External   schemas.ExternalPlanner `json:"external"`
+}
+
+// PlannerEnvRef is a running external planner environment.
+type PlannerEnvRef struct {
+	Case CaseRef `json:"case"`
+	Node string  `json:"node"`
+	// Etcd is the etcd endpoint (dynamo-virtual), Namespace its Dynamo
+	// namespace, Prometheus the URL the planner queries (or empty).
+	Etcd       string `json:"etcd,omitempty"`
+	Namespace  string `json:"namespace,omitempty"`
+	Prometheus string `json:"prometheus,omitempty"`
+	// Groups are the process groups started for the case (etcd,
+	// Prometheus, the planner's command), stopped by StopPlannerEnv.
+	Groups []int `json:"groups,omitempty"`
+}
+
+// ExternalAskInput is one HTTP planner call.
+type ExternalAskInput struct {
+	URL     string                  `json:"url"`
+	Timeout time.Duration           `json:"timeout"`
+	Request schemas.ExternalRequest `json:"request"`
+}
+
+// ExternalAskResult is the planner's answer, or why it is not usable (Bad:
+// recorded, no change); a bad answer is not an activity failure.
+type ExternalAskResult struct {
+	Answer *schemas.ExternalAnswer `json:"answer,omitempty"`
+	Bad    string                  `json:"bad,omitempty"`
+}
+
+// VirtualInput names a Dynamo planner's etcd keys; DecisionID is the
+// decision VirtualComplete acknowledges.
+type VirtualInput struct {
+	Etcd       string `json:"etcd"`
+	Namespace  string `json:"namespace"`
+	DecisionID int    `json:"decision_id"`
 }

@@ -28,6 +28,15 @@ type Counters struct {
 	// Failed counts requests ended by a crashed worker (injected faults).
 	Failed      int64 `json:"failed"`
 	DecodeSteps int64 `json:"decode_steps"`
+	// The frontend's latency histograms as sums and counts, in trace
+	// seconds: time to first token (FirstTokens of them), the gaps
+	// between a sequence's tokens (TokenGaps), and the finished requests'
+	// durations (Finished of them).
+	TTFTSeconds     float64 `json:"ttft_seconds"`
+	FirstTokens     int64   `json:"first_tokens"`
+	ITLSeconds      float64 `json:"itl_seconds"`
+	TokenGaps       int64   `json:"token_gaps"`
+	DurationSeconds float64 `json:"duration_seconds"`
 }
 
 // Engine is the discrete-event model of one disaggregated graph. It is not
@@ -470,6 +479,20 @@ func (e *Engine) localPrefillChunks(w *decodeWorker) []*sequence {
 	return completed
 }
 
+// countLatency adds a token to the frontend's TTFT or ITL sums, as
+// Dynamo's frontend observes each response (the first one's time since
+// the request arrived, then each gap).
+func (e *Engine) countLatency(s *sequence) {
+	if s.generated == 1 {
+		e.counters.TTFTSeconds += (e.now - s.arrival).Seconds()
+		e.counters.FirstTokens++
+	} else {
+		e.counters.ITLSeconds += (e.now - s.lastToken).Seconds()
+		e.counters.TokenGaps++
+	}
+	s.lastToken = e.now
+}
+
 // preempt returns a running sequence to the front of its worker's queue.
 func (e *Engine) preempt(w *decodeWorker, s *sequence) {
 	w.running, _ = removeSeq(w.running, s)
@@ -494,10 +517,12 @@ func (e *Engine) endStep(w *decodeWorker) {
 		}
 		s.generated++
 		e.counters.TokensGenerated++
+		e.countLatency(s)
 		s.notifyToken(e.now)
 		if s.generated >= s.req.MaxTokens {
 			w.retire(s)
 			e.counters.Finished++
+			e.counters.DurationSeconds += (e.now - s.arrival).Seconds()
 			s.notifyDone(e.now, FinishLength)
 			continue
 		}

@@ -316,3 +316,21 @@ func tightProfile(p *schemas.Profile, blocks int) *schemas.Profile {
 	cp.GPUMemoryBytes = (cp.WeightsBytes + float64(blocks*64)*cp.KVBytesPerToken) / cp.GPUMemoryUtilization
 	return &cp
 }
+
+// The frontend's latency sums (exported as Dynamo's TTFT, ITL and request
+// duration histograms) add up what the requests' own observers saw.
+func TestFrontendLatencySumsMatchTheRequests(t *testing.T) {
+	e := testEngine(t, 1, 1)
+	a := submitAt(t, e, time.Second, 3000, 10)
+	b := submitAt(t, e, 2*time.Second, 1000, 5)
+	e.RunUntilIdle(time.Hour)
+	c := e.Snapshot().Counters
+	wantTTFT := (a.tokens[0] - time.Second + b.tokens[0] - 2*time.Second).Seconds()
+	wantITL := (a.tokens[9] - a.tokens[0] + b.tokens[4] - b.tokens[0]).Seconds() // gaps telescope
+	wantDur := (a.done - time.Second + b.done - 2*time.Second).Seconds()
+	require.EqualValues(t, 2, c.FirstTokens)
+	require.EqualValues(t, 9+4, c.TokenGaps)
+	require.InDelta(t, wantTTFT, c.TTFTSeconds, 1e-9)
+	require.InDelta(t, wantITL, c.ITLSeconds, 1e-9)
+	require.InDelta(t, wantDur, c.DurationSeconds, 1e-9)
+}

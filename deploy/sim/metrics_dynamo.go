@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"strings"
+
 	"github.com/prometheus/client_golang/prometheus"
 
 	"plannerbench/internal/observe"
@@ -19,13 +21,26 @@ type dynamoCollector struct {
 	total, usage, waiting, running                                 *prometheus.Desc
 	prefillTokens, decodeBlocks                                    *prometheus.Desc
 	requests, queued, inflight, isl, osl                           *prometheus.Desc
+	ttft, itl, duration                                            *prometheus.Desc
 	modelBlocks, modelCtx, modelSeqs, modelBatched, modelBlockSize *prometheus.Desc
 }
+
+// frontendNamespace is the Dynamo namespace the simulated frontend
+// reports in its metrics' dynamo_namespace label: Dynamo's default, the one
+// an external Dynamo planner filters on (its prometheus.py keeps only
+// series with its model and namespace).
+const frontendNamespace = "dynamo"
 
 func newDynamoCollector(rt *Realtime) *dynamoCollector {
 	worker := []string{observe.LabelWorkerID, observe.LabelWorkerType}
 	d := func(name, help string, labels []string) *prometheus.Desc {
 		return prometheus.NewDesc(name, help, labels, nil)
+	}
+	// The frontend's series carry the model (lowercased, as Dynamo's
+	// frontend writes it) and namespace labels Dynamo's planner filters on.
+	model := strings.ToLower(rt.eng.Config().Model)
+	front := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(name, help, nil, prometheus.Labels{"model": model, "dynamo_namespace": frontendNamespace})
 	}
 	return &dynamoCollector{
 		rt:             rt,
@@ -35,11 +50,14 @@ func newDynamoCollector(rt *Realtime) *dynamoCollector {
 		running:        d(observe.VLLMRunning, "Requests holding KV cache on the worker.", worker),
 		prefillTokens:  d(observe.DynamoWorkerPrefillTokens, "Queued prefill tokens of the worker.", []string{observe.LabelWorkerID}),
 		decodeBlocks:   d(observe.DynamoWorkerDecodeBlocks, "Active and queued decode KV blocks of the worker.", []string{observe.LabelWorkerID}),
-		requests:       d(observe.DynamoRequestsTotal, "Requests received.", nil),
-		queued:         d(observe.DynamoQueuedRequests, "Requests without a first token yet.", nil),
-		inflight:       d(observe.DynamoInflightRequests, "Requests in flight.", nil),
-		isl:            d(observe.DynamoInputTokens, "Input sequence length of the requests received.", nil),
-		osl:            d(observe.DynamoOutputTokens, "Output tokens requested (max_tokens) of the requests received.", nil),
+		requests:       front(observe.DynamoRequestsTotal, "Requests received."),
+		queued:         front(observe.DynamoQueuedRequests, "Requests without a first token yet."),
+		inflight:       front(observe.DynamoInflightRequests, "Requests in flight."),
+		isl:            front(observe.DynamoInputTokens, "Input sequence length of the requests received."),
+		osl:            front(observe.DynamoOutputTokens, "Output tokens requested (max_tokens) of the requests received."),
+		ttft:           front(observe.DynamoTTFT, "Time to first token, trace seconds."),
+		itl:            front(observe.DynamoITL, "Inter-token latency, trace seconds."),
+		duration:       front(observe.DynamoRequestDuration, "Duration of the finished requests, trace seconds."),
 		modelBlocks:    d(observe.DynamoModelTotalKVBlocks, "KV blocks of a worker serving the model.", nil),
 		modelCtx:       d(observe.DynamoModelContextLength, "Context length of the model.", nil),
 		modelSeqs:      d(observe.DynamoModelMaxNumSeqs, "max_num_seqs of a worker.", nil),
@@ -50,7 +68,7 @@ func newDynamoCollector(rt *Realtime) *dynamoCollector {
 
 func (c *dynamoCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.total, c.usage, c.waiting, c.running, c.prefillTokens, c.decodeBlocks, c.requests, c.queued,
-		c.inflight, c.isl, c.osl, c.modelBlocks, c.modelCtx, c.modelSeqs, c.modelBatched, c.modelBlockSize} {
+		c.inflight, c.isl, c.osl, c.ttft, c.itl, c.duration, c.modelBlocks, c.modelCtx, c.modelSeqs, c.modelBatched, c.modelBlockSize} {
 		ch <- d
 	}
 }
@@ -95,6 +113,11 @@ func (c *dynamoCollector) collect(ch chan<- prometheus.Metric, s Snapshot) {
 	gauge(c.inflight, float64(s.Counters.Submitted-s.Counters.Finished-s.Counters.Aborted))
 	ch <- prometheus.MustNewConstHistogram(c.isl, uint64(s.Counters.Submitted), float64(s.Counters.PromptTokens), nil)
 	ch <- prometheus.MustNewConstHistogram(c.osl, uint64(s.Counters.Submitted), float64(s.Counters.OutputTokensRequested), nil)
+	// Sums and counts only (no buckets): what the planner's
+	// increase(_sum)/increase(_count) queries read.
+	ch <- prometheus.MustNewConstHistogram(c.ttft, uint64(s.Counters.FirstTokens), s.Counters.TTFTSeconds, nil)
+	ch <- prometheus.MustNewConstHistogram(c.itl, uint64(s.Counters.TokenGaps), s.Counters.ITLSeconds, nil)
+	ch <- prometheus.MustNewConstHistogram(c.duration, uint64(s.Counters.Finished), s.Counters.DurationSeconds, nil)
 	gauge(c.modelBlocks, blocks)
 	gauge(c.modelCtx, float64(cfg.MaxModelLen))
 	gauge(c.modelSeqs, float64(prof.MaxNumSeqs))

@@ -90,6 +90,8 @@ type sequence struct {
 	routerHitRate float64
 	aborted       bool
 	preemptions   int
+	// lastToken is when the sequence's latest token was generated.
+	lastToken time.Duration
 }
 
 // context is the number of tokens whose KV the sequence holds or needs.

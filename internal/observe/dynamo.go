@@ -36,6 +36,7 @@ const (
 	DynamoOutputTokens        = "dynamo_frontend_output_sequence_tokens" // histogram
 	DynamoTTFT                = "dynamo_frontend_time_to_first_token_seconds"
 	DynamoITL                 = "dynamo_frontend_inter_token_latency_seconds"
+	DynamoRequestDuration     = "dynamo_frontend_request_duration_seconds"
 	DynamoWorkerPrefillTokens = "dynamo_frontend_worker_active_prefill_tokens" // per worker_id: queued prefill tokens
 	DynamoWorkerDecodeBlocks  = "dynamo_frontend_worker_active_decode_blocks"  // per worker_id: the router's active decode blocks
 	DynamoModelTotalKVBlocks  = "dynamo_frontend_model_total_kv_blocks"

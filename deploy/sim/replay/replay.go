@@ -10,12 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
 
 	"plannerbench/deploy/sim"
 	"plannerbench/internal/aiperf"
+	"plannerbench/internal/extplanner"
 	"plannerbench/internal/planner"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -45,6 +47,9 @@ type Options struct {
 	// OutDir, when set, receives requests/, timeline.parquet,
 	// tensorboard/ and summary.json.
 	OutDir string
+	// HTTP calls an external planner (mode external, protocol http); nil
+	// uses http.DefaultClient. The replay's clock waits for each answer.
+	HTTP *http.Client
 }
 
 // Result is what a replay measured.
@@ -76,6 +81,9 @@ func (a *arrival) Token(now time.Duration, n int) {
 
 // Run replays opts.TracePath; ctx is checked between metric pulls.
 func Run(ctx context.Context, opts Options) (*Result, error) {
+	if p := opts.Planner; p.Mode == schemas.PlannerExternal && (p.External == nil || p.External.Protocol != schemas.ProtocolHTTP) {
+		return nil, errors.New("replay: an external planner must speak the http protocol here (dynamo-virtual's planner runs in wall time: run it as a live case)")
+	}
 	eng, err := sim.NewEngine(opts.Profile, opts.Graph)
 	if err != nil {
 		return nil, err
@@ -122,7 +130,7 @@ func (r *runner) run(ctx context.Context) error {
 	var onTick func()
 	onTick = func() {
 		tick++
-		r.sample(tick%ticksPerAdjust == 0)
+		r.sample(ctx, tick%ticksPerAdjust == 0)
 		if !r.done() {
 			r.eng.Schedule(r.eng.Now()+pull, onTick)
 		}
@@ -216,7 +224,7 @@ func (r *runner) finish(a *arrival, at time.Duration, reason sim.FinishReason) {
 
 // sample pulls metrics; at the end of an adjustment interval the planner
 // ticks on the interval's samples, scaling the engine directly.
-func (r *runner) sample(adjust bool) {
+func (r *runner) sample(ctx context.Context, adjust bool) {
 	gpus := r.opts.Graph.GPUsPerEngine
 	snap := r.eng.Snapshot()
 	s := snap.PlannerSample(gpus)
@@ -227,12 +235,19 @@ func (r *runner) sample(adjust bool) {
 	if !adjust {
 		return
 	}
-	d, st := planner.Tick(r.opts.Planner, planner.PerfOf(r.opts.Profile), r.state, s.At, r.window, func(t schemas.Target) (schemas.Workers, error) {
+	scale := func(t schemas.Target) (schemas.Workers, error) {
 		if err := r.eng.Scale(t.Prefill, t.Decode); err != nil {
 			return schemas.Workers{}, err
 		}
 		return schemas.WorkersOf(r.eng.Snapshot().PlannerSample(gpus)), nil
-	})
+	}
+	var d schemas.Decision
+	var st planner.State
+	if cfg := r.opts.Planner; cfg.Mode == schemas.PlannerExternal {
+		d, st = planner.TickExternal(cfg, r.state, s.At, r.window, r.askExternal(ctx, s.At), scale)
+	} else {
+		d, st = planner.Tick(cfg, planner.PerfOf(r.opts.Profile), r.state, s.At, r.window, scale)
+	}
 	r.state = st
 	r.res.Decisions = append(r.res.Decisions, d)
 	// The next window starts with this interval's last sample, the one at
@@ -240,6 +255,22 @@ func (r *runner) sample(adjust bool) {
 	// does: the reference collects one at once after each reset (about 11
 	// samples over 10 s), though after the change rather than before it.
 	r.window = append(r.window[:0], s)
+}
+
+// askExternal asks the HTTP planner about the interval ending at (virtual
+// time stands still meanwhile).
+func (r *runner) askExternal(ctx context.Context, at time.Duration) planner.Want {
+	cfg := r.opts.Planner
+	caseID := "replay"
+	if r.opts.Case != nil {
+		caseID = r.opts.Case.ID
+	}
+	req := planner.ExternalRequestOf(caseID, cfg, r.state.Intervals+1, at, r.window)
+	client := r.opts.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	return extplanner.WantOf(extplanner.Ask(ctx, client, cfg.External.URL, cfg.External.TimeoutOrDefault(), req))
 }
 
 // write stores the replay's files as a real run does.
