@@ -121,10 +121,15 @@ bench-load: build
 	BIN=$(BIN)/plannerbench scripts/bench-load.sh
 
 # The driver and its peer side by side on the same simulator and machine:
-# bench-load, then vegeta v12.13 sending the same load and reading the
-# same streams without parsing them (built into .tools/bin once).
+# bench-load (the driver on half the cores, its default), the driver on
+# every core, then vegeta v12.13 sending the same load and reading the same
+# streams without parsing them (built into .tools/bin once).
 bench-load-peer: build
+	@echo "== plannerbench load (default: half the cores)"
 	BIN=$(BIN)/plannerbench scripts/bench-load.sh
+	@echo "== plannerbench load on every core"
+	BIN=$(BIN)/plannerbench DRIVER_GOMAXPROCS=$$(nproc) scripts/bench-load.sh
+	@echo "== vegeta"
 	BIN=$(BIN)/plannerbench scripts/bench-vegeta.sh
 
 # Reads a case's Parquet files with DuckDB (an independent reader, installed

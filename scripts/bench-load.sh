@@ -2,7 +2,8 @@
 # Load-driver benchmark (issue 4): 500 req/s of 150-token streams for 30 s
 # against `sim serve` in another process at time_scale 1. Reports dispatch
 # lateness p50/p99/max, the driver's CPU seconds per 1,000 streamed tokens and
-# its peak RSS. Both processes share this machine's cores.
+# its peak RSS. Both processes share this machine's cores; the driver runs on
+# half of them unless DRIVER_GOMAXPROCS says otherwise (`load --procs`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-$PWD/bin/plannerbench}

@@ -13,6 +13,7 @@ import (
 
 	"plannerbench/internal/aiperf"
 	"plannerbench/internal/atomicfile"
+	"plannerbench/internal/cliutil"
 	"plannerbench/internal/loadgen"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -33,6 +34,7 @@ func newLoadCommand() *cobra.Command {
 		tracePath, outDir, slo string
 		apiKeyEnv              string
 		resume                 bool
+		procs                  int
 		out                    outputFormat
 	)
 	c := &cobra.Command{
@@ -41,8 +43,10 @@ func newLoadCommand() *cobra.Command {
 		Long: `Replay a mooncake trace against any OpenAI-compatible endpoint with streaming
 chat completions: each row is sent at t0 + timestamp/time-scale with max_tokens,
 min_tokens and ignore_eos set to its output length. Every row becomes one
-Parquet record under DIR/requests/ (failures too: they are data, and the exit
-status stays 0); DIR/summary.json and an AIPerf-style table follow.
+Parquet record (failures too: they are data, and the exit status stays 0),
+in parts under DIR/requests/ while it runs, compacted into
+DIR/requests.parquet at the end; DIR/summary.json, AIPerf's export files and
+an AIPerf-style table follow. The driver runs on half the cores (--procs).
 
 With --resume a restarted driver continues the schedule recorded in
 DIR/driver.json: requests lost in the crash are recorded as interrupted and
@@ -55,6 +59,10 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 			if cfg.URL == "" || tracePath == "" || outDir == "" {
 				return badInput(errors.New("--url, --trace and --out are required"))
 			}
+			if procs < 0 {
+				return badInput(fmt.Errorf("--procs must be >= 0, got %d", procs))
+			}
+			cliutil.DriverProcs(procs)
 			target, err := parseSLO(slo)
 			if err != nil {
 				return badInput(err)
@@ -131,6 +139,7 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 	f.IntVar(&cfg.MaxConnections, "max-connections", 8192, "idle connection pool size (peak requests in flight)")
 	f.StringVar(&apiKeyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable holding the API key")
 	f.BoolVar(&resume, "resume", false, "continue the replay recorded in DIR/driver.json")
+	f.IntVar(&procs, "procs", 0, "OS threads running Go code (GOMAXPROCS) for the driver; 0: $GOMAXPROCS, else half the cores")
 	out.register(f)
 	return c
 }

@@ -35,6 +35,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 func newRoot(stderr io.Writer) *cobra.Command {
 	var conn tclient.Options
 	var resultsDir, node string
+	var procs int
 	var ver versioning
 	root := &cobra.Command{
 		Use:   "plannerbench-worker",
@@ -48,6 +49,10 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+			if procs < 0 {
+				return cliutil.Bad(fmt.Errorf("--procs must be >= 0, got %d", procs))
+			}
+			gomaxprocs := cliutil.DriverProcs(procs)
 			dir, err := filepath.Abs(resultsDir)
 			if err != nil {
 				return err
@@ -81,7 +86,7 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 			if err := ver.promoteWhenPolled(cmd.Context(), c, log); err != nil {
 				return err
 			}
-			log.Info("worker running", "address", conn.Address, "namespace", conn.Namespace, "node", node,
+			log.Info("worker running", "address", conn.Address, "namespace", conn.Namespace, "node", node, "gomaxprocs", gomaxprocs,
 				"queues", []string{payload.SharedQueue, payload.NodeQueue(node)}, "results", dir)
 			<-cmd.Context().Done()
 			log.Info("stopping worker")
@@ -97,6 +102,7 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 	}
 	f := root.Flags()
 	conn.Register(f)
+	f.IntVar(&procs, "procs", 0, "OS threads running Go code (GOMAXPROCS): the load driver runs in this process; 0: $GOMAXPROCS, else half the cores")
 	f.StringVar(&resultsDir, "results-dir", cliutil.EnvOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where results are written ($PLANNERBENCH_RESULTS_DIR)")
 	f.StringVar(&node, "node", cliutil.EnvOr("PLANNERBENCH_NODE", host), "this node's stable name ($PLANNERBENCH_NODE)")
 	f.StringVar(&ver.deployment, "deployment-name", os.Getenv("PLANNERBENCH_DEPLOYMENT"),
