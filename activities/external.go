@@ -195,26 +195,14 @@ func (a *Activities) startEtcd(ctx context.Context, dir string) (int, string, er
 	if err != nil {
 		return 0, "", err
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if data, err := os.ReadFile(ready); err == nil {
-			var r struct {
-				URL string `json:"url"`
-			}
-			if json.Unmarshal(data, &r) == nil && r.URL != "" {
-				return p.Pid(), r.URL, nil
-			}
+	url, err := waitReady(ctx, p, "etcd", filepath.Join(dir, "etcd.log"), 30*time.Second, func() (string, bool) {
+		var r struct {
+			URL string `json:"url"`
 		}
-		if exited, perr := p.Exited(); exited {
-			return p.Pid(), "", fmt.Errorf("etcd exited (%v); see %s", perr, filepath.Join(dir, "etcd.log"))
-		}
-		select {
-		case <-ctx.Done():
-			return p.Pid(), "", ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return p.Pid(), "", fmt.Errorf("etcd not ready after 30 s; see %s", filepath.Join(dir, "etcd.log"))
+		data, err := os.ReadFile(ready)
+		return r.URL, err == nil && json.Unmarshal(data, &r) == nil && r.URL != ""
+	})
+	return p.Pid(), url, err
 }
 
 // startPrometheus runs a Prometheus server (the `prometheus` binary on
@@ -239,25 +227,35 @@ func startPrometheus(ctx context.Context, dir string, ref schemas.DeploymentRef)
 	if err != nil {
 		return 0, "", err
 	}
-	url := "http://" + addr
-	deadline := time.Now().Add(60 * time.Second)
+	url, err := waitReady(ctx, p, "prometheus", filepath.Join(dir, "prometheus.log"), 60*time.Second, func() (string, bool) {
+		resp, err := http.Get("http://" + addr + "/-/ready")
+		if err != nil {
+			return "", false
+		}
+		resp.Body.Close()
+		return "http://" + addr, resp.StatusCode == http.StatusOK
+	})
+	return p.Pid(), url, err
+}
+
+// waitReady polls ready until it says so (returning its URL), the process
+// exits, ctx ends or timeout passes; errors name the process's log.
+func waitReady(ctx context.Context, p *extplanner.Process, what, logPath string, timeout time.Duration, ready func() (string, bool)) (string, error) {
+	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url + "/-/ready"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p.Pid(), url, nil
-			}
+		if url, ok := ready(); ok {
+			return url, nil
 		}
 		if exited, perr := p.Exited(); exited {
-			return p.Pid(), "", fmt.Errorf("prometheus exited (%v); see %s", perr, filepath.Join(dir, "prometheus.log"))
+			return "", fmt.Errorf("%s exited (%v); see %s", what, perr, logPath)
 		}
 		select {
 		case <-ctx.Done():
-			return p.Pid(), "", ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+			return "", ctx.Err()
+		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return p.Pid(), "", fmt.Errorf("prometheus not ready after 60 s; see %s", filepath.Join(dir, "prometheus.log"))
+	return "", fmt.Errorf("%s not ready after %s; see %s", what, timeout, logPath)
 }
 
 // PrometheusConfig scrapes the given /metrics URLs every second (the

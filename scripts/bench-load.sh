@@ -14,20 +14,9 @@ SECONDS_=${DURATION:-30}
 mkdir -p "$OUT"
 trap stop_sim EXIT
 
-# Enough engines that the graph is not the bottleneck: 100-token prompts
-# prefill in 34 ms (30 req/s an engine); about 2,000 streams in flight.
-cat >"$OUT/graph.yaml" <<YML
-name: bench-load
-model: deepseek-ai/DeepSeek-R1-Distill-Llama-8B
-prefill_workers: 24
-decode_workers: 12
-block_size: 64
-max_model_len: 16384
-max_gpus: 0
-YML
 "$BIN" trace synth --time-duration "$SECONDS_" --request-rate-min "$RATE" --request-rate-max "$RATE" \
   --isl1 100 --osl1 150 --isl2 100 --osl2 150 --seed 1 --output-file "$OUT/trace.jsonl" >/dev/null
-start_sim "$OUT" --config "$OUT/graph.yaml" --time-scale 1
+start_bench_sim "$OUT"
 rm -rf "$OUT/run"
 s0=$(cpu_seconds "$SIM_PID")
 env ${DRIVER_GOMAXPROCS:+GOMAXPROCS=$DRIVER_GOMAXPROCS} /usr/bin/time -f '%U %S %M' -o "$OUT/time.txt" \

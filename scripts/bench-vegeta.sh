@@ -20,16 +20,7 @@ if [ ! -x "$VEGETA" ]; then
   GOBIN=$(dirname "$VEGETA") go install github.com/tsenart/vegeta/v12@v12.13.0
 fi
 trap stop_sim EXIT
-cat >"$OUT/graph.yaml" <<YML
-name: bench-load
-model: deepseek-ai/DeepSeek-R1-Distill-Llama-8B
-prefill_workers: 24
-decode_workers: 12
-block_size: 64
-max_model_len: 16384
-max_gpus: 0
-YML
-start_sim "$OUT" --config "$OUT/graph.yaml" --time-scale 1
+start_bench_sim "$OUT"
 # A 100-word prompt; the simulator counts words as tokens like the driver's
 # prompts, and ignore_eos/min_tokens make every stream 150 tokens long.
 prompt=$(python3 -c 'print(" ".join("w%d" % i for i in range(100)))')

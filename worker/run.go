@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/worker"
@@ -52,7 +53,10 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 			if procs < 0 {
 				return cliutil.Bad(fmt.Errorf("--procs must be >= 0, got %d", procs))
 			}
-			gomaxprocs := cliutil.DriverProcs(procs)
+			gomaxprocs := runtime.GOMAXPROCS(0)
+			if procs > 0 {
+				gomaxprocs = cliutil.DriverProcs(procs)
+			}
 			dir, err := filepath.Abs(resultsDir)
 			if err != nil {
 				return err
@@ -102,7 +106,11 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 	}
 	f := root.Flags()
 	conn.Register(f)
-	f.IntVar(&procs, "procs", 0, "OS threads running Go code (GOMAXPROCS): the load driver runs in this process; 0: $GOMAXPROCS, else half the cores")
+	// Not half the cores by default, as `plannerbench load` does: the
+	// worker also runs the cases' metric collectors and planner steps, and
+	// on 2 cores with one P the seed case's live run drifted 14% from its
+	// replays (CI, 2026-11-27) where with both it stays within 1%.
+	f.IntVar(&procs, "procs", 0, "OS threads running Go code (GOMAXPROCS); 0: Go's default ($GOMAXPROCS, else every core)")
 	f.StringVar(&resultsDir, "results-dir", cliutil.EnvOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where results are written ($PLANNERBENCH_RESULTS_DIR)")
 	f.StringVar(&node, "node", cliutil.EnvOr("PLANNERBENCH_NODE", host), "this node's stable name ($PLANNERBENCH_NODE)")
 	f.StringVar(&ver.deployment, "deployment-name", os.Getenv("PLANNERBENCH_DEPLOYMENT"),

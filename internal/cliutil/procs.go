@@ -6,7 +6,7 @@ import (
 )
 
 // DriverProcs sets GOMAXPROCS for a process that drives load (the load
-// command, the worker) and returns it: n when n > 0; else, unless the
+// command; the worker only with --procs) and returns it: n when n > 0; else, unless the
 // GOMAXPROCS environment variable decides, half the cores (at least one).
 //
 // Why half: the driver is I/O-bound and usually shares the machine with the
