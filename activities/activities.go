@@ -21,6 +21,7 @@ import (
 
 	"plannerbench/activities/payload"
 	"plannerbench/deploy"
+	"plannerbench/internal/aiperf"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -78,9 +79,39 @@ func (a *Activities) FindCompleted(ctx context.Context, in payload.FindCompleted
 			activity.GetLogger(ctx).Info("results of another spec moved aside; the case runs again", "case", c, "kept", aside)
 			continue
 		}
+		if i < len(in.Specs) {
+			if err := upgradeReused(ctx, dir, in.Specs[i], a.Node); err != nil {
+				activity.GetLogger(ctx).Warn("a reused case's files were not brought up to date", "case", c, "error", err)
+			}
+		}
 		done[c] = payload.ResultRef{Dir: dir}
 	}
 	return done, nil
+}
+
+// upgradeReused brings a reused case folder written by an earlier version
+// up to today's layout: its parts compacted into one file a table, and
+// AIPerf's export files written when missing. Nothing recorded changes.
+func upgradeReused(ctx context.Context, dir string, spec schemas.Case, node string) error {
+	if err := results.CompactCase(ctx, dir); err != nil {
+		return err
+	}
+	if _, err := os.Stat(filepath.Join(dir, aiperf.SummaryJSONFile)); err == nil {
+		return nil
+	}
+	recs, err := results.ReadRequests(ctx, filepath.Join(dir, results.RequestsDir))
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(filepath.Join(dir, results.SummaryFile))
+	if err != nil {
+		return err
+	}
+	var sum results.Summary
+	if err := json.Unmarshal(data, &sum); err != nil {
+		return fmt.Errorf("%s: %w", filepath.Join(dir, results.SummaryFile), err)
+	}
+	return aiperf.WriteCase(dir, aiperf.Info{CaseID: spec.ID, Model: spec.Model, Worker: node, Spec: &spec}, sum, recs)
 }
 
 // sameSpec says whether the stored case.json describes spec.

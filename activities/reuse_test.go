@@ -1,15 +1,18 @@
 package activities
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
 	"plannerbench/activities/payload"
+	"plannerbench/internal/aiperf"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -48,4 +51,42 @@ func TestFindCompletedReusesOnlyTheSameSpec(t *testing.T) {
 	require.NoError(t, err)
 	_, err = os.Stat(dir)
 	require.True(t, os.IsNotExist(err), "the case folder is free for the rerun")
+}
+
+// A reused case written before compaction and AIPerf's exports is brought
+// up to date: one requests.parquet, the three AIPerf files; its records
+// unchanged.
+func TestFindCompletedUpgradesAnOldCaseFolder(t *testing.T) {
+	root := t.TempDir()
+	a := &Activities{ResultsDir: root, Node: "n1"}
+	spec := schemas.Case{ID: "planner", Matrix: "seed", Name: "planner", Model: schemas.DefaultModel}
+	dir := payload.CaseDir(root, "seed", "planner")
+	w, err := results.NewRequestWriter(filepath.Join(dir, results.RequestsDir))
+	require.NoError(t, err)
+	for i := range 5 {
+		r := schemas.NewRequestRecord(int64(4-i), &schemas.TraceRecord{InputLength: 10, OutputLength: 3})
+		r.Status, r.Chunks, r.CompletionTokens, r.LatenessMS = schemas.StatusOK, 3, 3, 0.5 // no NaN: records compare with ==
+		r.SetTimings(time.Unix(int64(100+i), 0), time.Unix(int64(100+i), 5e7), time.Unix(int64(101+i), 0), 3, 1)
+		w.Add(r)
+		require.NoError(t, w.Flush()) // one part a record, as an old run left them
+	}
+	recs, err := results.ReadRequests(context.Background(), filepath.Join(dir, results.RequestsDir))
+	require.NoError(t, err)
+	sum := results.Summarize(recs, 1, results.SLO{})
+	require.NoError(t, results.WriteCase(dir, results.CaseFiles{Spec: &spec, Summary: sum}))
+
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a.FindCompleted)
+	_, err = env.ExecuteActivity(a.FindCompleted, payload.FindCompletedInput{Matrix: "seed", Cases: []string{"planner"}, Specs: []schemas.Case{spec}})
+	require.NoError(t, err)
+	files, err := results.TableFiles(filepath.Join(dir, results.RequestsDir))
+	require.NoError(t, err)
+	require.Equal(t, []string{filepath.Join(dir, "requests.parquet")}, files)
+	for _, f := range []string{aiperf.RecordsFile, aiperf.SummaryJSONFile, aiperf.SummaryCSVFile} {
+		require.FileExists(t, filepath.Join(dir, f))
+	}
+	after, err := results.ReadRequests(context.Background(), filepath.Join(dir, results.RequestsDir))
+	require.NoError(t, err)
+	require.Equal(t, recs, after)
 }
