@@ -103,13 +103,9 @@ func upgradeReused(ctx context.Context, dir string, spec schemas.Case, node stri
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(filepath.Join(dir, results.SummaryFile))
+	sum, err := results.ReadSummary(dir)
 	if err != nil {
 		return err
-	}
-	var sum results.Summary
-	if err := json.Unmarshal(data, &sum); err != nil {
-		return fmt.Errorf("%s: %w", filepath.Join(dir, results.SummaryFile), err)
 	}
 	return aiperf.WriteCase(dir, aiperf.Info{CaseID: spec.ID, Model: spec.Model, Worker: node, Spec: &spec}, sum, recs)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
@@ -66,11 +65,8 @@ func printResults(cmd *cobra.Command, cl client.Client, id, format string) error
 		r := caseResult{ID: c.ID, Status: c.Status, Error: c.Error}
 		if c.Result != nil {
 			r.Dir = c.Result.Dir
-			if data, err := os.ReadFile(filepath.Join(c.Result.Dir, results.SummaryFile)); err == nil {
-				var s results.Summary
-				if json.Unmarshal(data, &s) == nil {
-					r.Summary = &s
-				}
+			if s, err := results.ReadSummary(c.Result.Dir); err == nil {
+				r.Summary = &s
 			}
 		}
 		rows = append(rows, r)

@@ -23,12 +23,8 @@ func LoadCase(dir string) (Case, error) {
 		return c, fmt.Errorf("%s: %w", filepath.Join(dir, results.CaseFile), err)
 	}
 	c.ID = c.Spec.ID
-	data, err = os.ReadFile(filepath.Join(dir, results.SummaryFile))
-	if err != nil {
-		return c, fmt.Errorf("read summary of %s: %w", dir, err)
-	}
-	if err := json.Unmarshal(data, &c.Summary); err != nil {
-		return c, fmt.Errorf("%s: %w", filepath.Join(dir, results.SummaryFile), err)
+	if c.Summary, err = results.ReadSummary(dir); err != nil {
+		return c, err
 	}
 	return c, nil
 }

@@ -1,7 +1,10 @@
 package results
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"sort"
 	"time"
@@ -154,6 +157,20 @@ func meetsSLO(r *schemas.RequestRecord, slo SLO) bool {
 // WriteSummary writes v as indented JSON to dir/summary.json atomically.
 func WriteSummary(dir string, v any) error {
 	return atomicfile.WriteJSON(filepath.Join(dir, SummaryFile), v)
+}
+
+// ReadSummary reads dir/summary.json; an error names the file.
+func ReadSummary(dir string) (Summary, error) {
+	var s Summary
+	path := filepath.Join(dir, SummaryFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return s, fmt.Errorf("read summary of %s: %w", dir, err)
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		return s, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
 }
 
 // ErrorClasses lists the keys of m sorted, for stable printing.

@@ -154,10 +154,8 @@ max_parallel: 2
 		require.NoError(t, err)
 		info := desc.GetWorkflowExecutionInfo()
 		wall := info.GetCloseTime().AsTime().Sub(info.GetStartTime().AsTime())
-		var sum results.Summary
-		data, err := os.ReadFile(filepath.Join(dir, results.SummaryFile))
+		sum, err := results.ReadSummary(dir)
 		require.NoError(t, err)
-		require.NoError(t, json.Unmarshal(data, &sum))
 		loadWall := time.Duration(sum.DurationS / seedTimeScale * float64(time.Second))
 		benchEvents := historyLength(t, c, id, "")
 		plannerEvents := historyLength(t, c, workflows.PlannerID(in.Name, oc.ID), "")

@@ -87,13 +87,11 @@ cases:
 	t.Logf("scale hook ran %d times (the first sets 1p1d)", scales)
 	require.Greater(t, scales, 1, "the planner scaled through the hook")
 
-	data, err := os.ReadFile(filepath.Join(dir, results.SummaryFile))
+	sum, err := results.ReadSummary(dir)
 	require.NoError(t, err)
-	var sum results.Summary
-	require.NoError(t, json.Unmarshal(data, &sum))
 	checkRequests(t, dir, sum.Requests)
 	var spec schemas.Case
-	data, err = os.ReadFile(filepath.Join(dir, results.CaseFile))
+	data, err := os.ReadFile(filepath.Join(dir, results.CaseFile))
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(data, &spec))
 	// The replay runs the sim backend's graph: what the outside process runs.

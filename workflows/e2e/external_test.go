@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/activities/payload"
+	"plannerbench/internal/results"
 	"plannerbench/schemas"
 	"plannerbench/workflows"
 )
@@ -106,7 +107,9 @@ max_parallel: 2
 			require.Eventually(t, func() bool { return syscall.Kill(-g, 0) != nil }, 10*time.Second, 100*time.Millisecond,
 				"%s: process group %d stopped with the case", id, g)
 		}
-		checkRequests(t, filepath.Join(res, in.Name, id), 0+countRows(t, filepath.Join(res, in.Name, id)))
+		sum, err := results.ReadSummary(filepath.Join(res, in.Name, id))
+		require.NoError(t, err)
+		checkRequests(t, filepath.Join(res, in.Name, id), sum.Requests)
 	}
 
 	// dynamo-virtual: the three decisions were carried out, in order, and
@@ -141,15 +144,4 @@ max_parallel: 2
 		require.Greater(t, scaled, 0, "the example planner scaled the graph")
 		stopped("http")
 	}
-}
-
-// countRows reads the case's summary for its request count.
-func countRows(t *testing.T, dir string) int {
-	data, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	require.NoError(t, err)
-	var s struct {
-		Requests int `json:"requests"`
-	}
-	require.NoError(t, json.Unmarshal(data, &s))
-	return s.Requests
 }

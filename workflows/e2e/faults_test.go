@@ -105,10 +105,8 @@ cases:
 	require.NoError(t, run.Get(ctx, &out))
 	require.Zero(t, out.Failed, "%+v", out.Cases)
 	statuses := checkRequests(t, dir, out.Cases[0].Result.Rows)
-	data, err = os.ReadFile(filepath.Join(dir, results.SummaryFile))
+	sum, err := results.ReadSummary(dir)
 	require.NoError(t, err)
-	var sum results.Summary
-	require.NoError(t, json.Unmarshal(data, &sum))
 	t.Logf("faults: requests %v, errors by class %v", statuses, sum.ErrorsByClass)
 	require.Greater(t, sum.ErrorsByClass[schemas.ErrClassHTTP], 0, "503s recorded as HTTP errors")
 	require.Greater(t, sum.ErrorsByClass[schemas.ErrClassStream], 0, "dropped and crashed streams recorded as stream errors")

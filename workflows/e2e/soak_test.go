@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -84,10 +83,8 @@ max_parallel: 4
 	traceSeconds, largest, largestID := 0.0, 0, ""
 	for _, oc := range out.Cases {
 		dir := filepath.Join(res, in.Name, oc.ID)
-		data, err := os.ReadFile(filepath.Join(dir, results.SummaryFile))
+		sum, err := results.ReadSummary(dir)
 		require.NoError(t, err)
-		var sum results.Summary
-		require.NoError(t, json.Unmarshal(data, &sum))
 		checkRequests(t, dir, sum.Requests)
 		traceSeconds += 60
 		for _, id := range []string{workflows.CaseID(in.Name, oc.ID), workflows.PlannerID(in.Name, oc.ID)} {
