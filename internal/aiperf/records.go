@@ -112,16 +112,23 @@ func RecordOf(caseID, worker string, r *schemas.RequestRecord) (Record, bool) {
 
 // WriteRecords writes profile_export.jsonl lines for recs to w.
 func WriteRecords(w io.Writer, caseID, worker string, recs []schemas.RequestRecord) error {
+	return writeRecords(w, Info{CaseID: caseID, Worker: worker}, recs, newTally())
+}
+
+// writeRecords writes the records and counts each in t, so the summary
+// needs no second pass.
+func writeRecords(w io.Writer, info Info, recs []schemas.RequestRecord, t *tally) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := json.NewEncoder(bw)
 	for i := range recs {
-		rec, ok := RecordOf(caseID, worker, &recs[i])
+		rec, ok := RecordOf(info.CaseID, info.Worker, &recs[i])
 		if !ok {
 			continue
 		}
 		if err := enc.Encode(rec); err != nil {
 			return fmt.Errorf("%s: request %d: %w", RecordsFile, recs[i].Index, err)
 		}
+		t.add(rec)
 	}
 	return bw.Flush()
 }

@@ -123,6 +123,69 @@ func single(unit string, v float64) *MetricResult { return &MetricResult{Unit: u
 // computation of its statistics, results.Summarize) and its records (for
 // totals, the time span and the error summary).
 func SummaryOf(info Info, s results.Summary, recs []schemas.RequestRecord) Summary {
+	return summaryFrom(info, s, tallyOf(info, recs))
+}
+
+// errKey is how AIPerf counts errors: by (code, type, message)
+// (ErrorDetails.__eq__).
+type errKey struct {
+	code      int32
+	hasCode   bool
+	typ, text string
+}
+
+// tally is what the summary and the CSV need from the exported records
+// beyond results.Summary, gathered in one pass.
+type tally struct {
+	first, last time.Time
+	// sums are per metric over the completed requests' values: the CSV's
+	// sum column, and total_isl and total_osl.
+	sums    map[string]float64
+	errISL  float64
+	errs    map[errKey]int
+	errKeys []errKey
+}
+
+func newTally() *tally { return &tally{sums: map[string]float64{}, errs: map[errKey]int{}} }
+
+// add counts one exported record.
+func (t *tally) add(rec Record) {
+	start, end := time.Unix(0, rec.Metadata.RequestStartNS), time.Unix(0, rec.Metadata.RequestEndNS)
+	if t.first.IsZero() || start.Before(t.first) {
+		t.first = start
+	}
+	if end.After(t.last) {
+		t.last = end
+	}
+	if rec.Error == nil {
+		for tag, v := range rec.Metrics {
+			t.sums[tag] += v.Value
+		}
+		return
+	}
+	t.errISL += rec.Metrics[mErrorISL.tag].Value
+	k := errKey{typ: rec.Error.Type, text: rec.Error.Message}
+	if rec.Error.Code != nil {
+		k.code, k.hasCode = *rec.Error.Code, true
+	}
+	if t.errs[k] == 0 {
+		t.errKeys = append(t.errKeys, k)
+	}
+	t.errs[k]++
+}
+
+// tallyOf counts recs as they are exported (skipped rows are not).
+func tallyOf(info Info, recs []schemas.RequestRecord) *tally {
+	t := newTally()
+	for i := range recs {
+		if rec, ok := RecordOf(info.CaseID, info.Worker, &recs[i]); ok {
+			t.add(rec)
+		}
+	}
+	return t
+}
+
+func summaryFrom(info Info, s results.Summary, t *tally) Summary {
 	out := Summary{
 		SchemaVersion: SchemaVersion, BenchmarkID: info.CaseID,
 		RequestLatency:       distribution(mRequestLatency.unit, s.RequestLatencyMS),
@@ -149,61 +212,24 @@ func SummaryOf(info Info, s results.Summary, recs []schemas.RequestRecord) Summa
 			out.GoodRequestCount = single(mGoodCount.unit, float64(s.GoodRequests))
 		}
 	}
-	var totalISL, totalOSL, errISL float64
-	var first, last time.Time
-	// AIPerf counts errors by (code, type, message) (ErrorDetails.__eq__).
-	type errKey struct {
-		code      int32
-		hasCode   bool
-		typ, text string
-	}
-	errs := map[errKey]int{}
-	var errKeys []errKey
-	for i := range recs {
-		rec, ok := RecordOf(info.CaseID, info.Worker, &recs[i])
-		if !ok {
-			continue
-		}
-		start, end := time.Unix(0, rec.Metadata.RequestStartNS), time.Unix(0, rec.Metadata.RequestEndNS)
-		if first.IsZero() || start.Before(first) {
-			first = start
-		}
-		if end.After(last) {
-			last = end
-		}
-		if rec.Error != nil {
-			errISL += rec.Metrics[mErrorISL.tag].Value
-			k := errKey{typ: rec.Error.Type, text: rec.Error.Message}
-			if rec.Error.Code != nil {
-				k.code, k.hasCode = *rec.Error.Code, true
-			}
-			if errs[k] == 0 {
-				errKeys = append(errKeys, k)
-			}
-			errs[k]++
-			continue
-		}
-		totalISL += rec.Metrics[mISL.tag].Value
-		totalOSL += rec.Metrics[mOSL.tag].Value
-	}
-	if !first.IsZero() {
-		out.StartTime, out.EndTime = timeISO(first), timeISO(last)
-		out.MinRequestTimestamp = single(mMinRequestTime.unit, float64(first.UnixNano()))
-		out.MaxResponseTimestamp = single(mMaxResponseTime.unit, float64(last.UnixNano()))
+	if !t.first.IsZero() {
+		out.StartTime, out.EndTime = timeISO(t.first), timeISO(t.last)
+		out.MinRequestTimestamp = single(mMinRequestTime.unit, float64(t.first.UnixNano()))
+		out.MaxResponseTimestamp = single(mMaxResponseTime.unit, float64(t.last.UnixNano()))
 	}
 	if s.Completed > 0 {
-		out.TotalISL, out.TotalOSL = single(mTotalISL.unit, totalISL), single(mTotalOSL.unit, totalOSL)
+		out.TotalISL, out.TotalOSL = single(mTotalISL.unit, t.sums[mISL.tag]), single(mTotalOSL.unit, t.sums[mOSL.tag])
 	}
-	if errISL > 0 {
-		out.ErrorISL = single(mErrorISL.unit, errISL)
+	if t.errISL > 0 {
+		out.ErrorISL = single(mErrorISL.unit, t.errISL)
 	}
-	for _, k := range errKeys {
+	for _, k := range t.errKeys {
 		d := ErrorDetails{Type: k.typ, Message: k.text}
 		if k.hasCode {
 			code := k.code
 			d.Code = &code
 		}
-		out.ErrorSummary = append(out.ErrorSummary, ErrorCount{ErrorDetails: d, Count: errs[k]})
+		out.ErrorSummary = append(out.ErrorSummary, ErrorCount{ErrorDetails: d, Count: t.errs[k]})
 	}
 	sort.SliceStable(out.ErrorSummary, func(i, j int) bool { return out.ErrorSummary[i].Count > out.ErrorSummary[j].Count })
 	return out
@@ -301,15 +327,5 @@ func number(v *float64, integral bool) string {
 // Sums are the per-metric sums over the completed requests' values, for
 // the CSV's sum column.
 func Sums(caseID string, recs []schemas.RequestRecord) map[string]float64 {
-	out := map[string]float64{}
-	for i := range recs {
-		rec, ok := RecordOf(caseID, "", &recs[i])
-		if !ok || rec.Error != nil {
-			continue
-		}
-		for tag, v := range rec.Metrics {
-			out[tag] += v.Value
-		}
-	}
-	return out
+	return tallyOf(Info{CaseID: caseID}, recs).sums
 }

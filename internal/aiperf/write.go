@@ -11,16 +11,24 @@ import (
 )
 
 // WriteCase writes the three AIPerf files into a case folder, each
-// atomically (a reader sees the old file or the whole new one).
+// atomically (a reader sees the old file or the whole new one). The records
+// are converted once: the summary is tallied while they are written.
 func WriteCase(dir string, info Info, s results.Summary, recs []schemas.RequestRecord) error {
-	sum := SummaryOf(info, s, recs)
+	t := newTally()
+	var sum Summary
 	for _, f := range []struct {
 		name  string
 		write func(io.Writer) error
 	}{
-		{RecordsFile, func(w io.Writer) error { return WriteRecords(w, info.CaseID, info.Worker, recs) }},
+		{RecordsFile, func(w io.Writer) error {
+			if err := writeRecords(w, info, recs, t); err != nil {
+				return err
+			}
+			sum = summaryFrom(info, s, t)
+			return nil
+		}},
 		{SummaryJSONFile, func(w io.Writer) error { return WriteSummaryJSON(w, sum) }},
-		{SummaryCSVFile, func(w io.Writer) error { return WriteSummaryCSV(w, sum, Sums(info.CaseID, recs)) }},
+		{SummaryCSVFile, func(w io.Writer) error { return WriteSummaryCSV(w, sum, t.sums) }},
 	} {
 		if err := atomicfile.Write(filepath.Join(dir, f.name), f.write); err != nil {
 			return fmt.Errorf("AIPerf export: %w", err)

@@ -98,7 +98,11 @@ func WaitListening(ctx context.Context, rawURL string, p *Process) error {
 	}
 	host := u.Host
 	if u.Port() == "" {
-		host = net.JoinHostPort(u.Hostname(), map[string]string{"https": "443"}[u.Scheme]+map[bool]string{true: "80"}[u.Scheme != "https"])
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		host = net.JoinHostPort(u.Hostname(), port)
 	}
 	for {
 		c, err := net.DialTimeout("tcp", host, 200*time.Millisecond)

@@ -15,10 +15,10 @@ import (
 
 // send runs one streaming chat completion (sent with go-openai, its events
 // read from the body by sseReader and parsed with fastjson) and returns its
-// record. Metric
-// definitions follow AIPerf: TTFT is the first chunk with content minus the
-// send time; latency is the final message minus the send time; ITL is
-// (latency - TTFT) / (output tokens - 1). Durations are scaled to trace time.
+// record. Metric definitions follow AIPerf: TTFT is the first chunk with
+// content minus the send time; latency is the final message minus the send
+// time; ITL is (latency - TTFT) / (output tokens - 1). Durations are scaled
+// to trace time.
 func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Duration) schemas.RequestRecord {
 	r := schemas.NewRequestRecord(j.index, &schemas.TraceRecord{InputLength: j.input, OutputLength: j.output})
 	r.ScheduledAt, r.LatenessMS, r.Attempt = target, float64(late)/float64(time.Millisecond), d.cfg.Attempt

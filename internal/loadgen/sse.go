@@ -15,8 +15,9 @@ import (
 // response body through one buffer: a line already buffered costs one
 // bytes.IndexByte, no read syscall and no regular expression (go-openai's
 // stream reader matches two regexps a line, and the former timed body took
-// a lock a read; together a third of the driver's CPU at 500 req/s). Only
-// the request side goes through go-openai.
+// a lock a read). Measured with make bench-load on one P: 5.64 CPU-ms per
+// 1,000 tokens before, 4.69 after. Only the request side goes through
+// go-openai.
 //
 // Its rules are go-openai v1.43.0's stream_reader.go (processLines), so
 // errors read the same: "data:" lines carry chunks, "data: [DONE]" ends the

@@ -56,9 +56,6 @@ func VirtualStep(st VirtualState, keys schemas.VirtualKeys, last *schemas.Sample
 	}
 	next.Acted, next.ActedID = true, keys.DecisionID
 	next.Pending, next.PendingID, next.Target = true, keys.DecisionID, t
-	if ack == keys.DecisionID { // cannot be: a new ID is never pending
-		ack = -1
-	}
 	return Want{Target: &t, Reason: fmt.Sprintf("dynamo-virtual decision %d: %dp%dd", keys.DecisionID, t.Prefill, t.Decode)}, ack, next
 }
 

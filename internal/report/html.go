@@ -17,6 +17,7 @@ import (
 	"plannerbench/internal/aiperf"
 	"plannerbench/internal/atomicfile"
 	"plannerbench/internal/results"
+	"plannerbench/schemas"
 )
 
 // Page is what report.html shows.
@@ -199,16 +200,14 @@ func BuildFrom(ctx context.Context, dir string, cases []Case, baseline string) (
 	}
 	defer os.Remove(f.Name())
 	pg := Page{Comparison: cmp, Cases: cases, Charts: charts, Table: table.String(), MatrixDir: dir, Generated: time.Now()}
+	timelines := make(map[string][]schemas.TimelineRow, len(series))
 	for _, s := range series {
-		for _, c := range cases {
-			if c.ID == s.Case {
-				if n := Narrative(c, s.Timeline); n != "" {
-					pg.Narratives = append(pg.Narratives, n)
-				}
-			}
-		}
+		timelines[s.Case] = s.Timeline
 	}
 	for _, c := range cases {
+		if n := Narrative(c, timelines[c.ID]); n != "" {
+			pg.Narratives = append(pg.Narratives, n)
+		}
 		if c.Dir != "" {
 			pg.Files = append(pg.Files, filesOf(dir, c))
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,9 +37,7 @@ const absorbedKey = "plannerbench.absorbed_parts"
 const compactRowGroup = 128 << 10
 
 // TablePath is the compacted file of the table written in parts under dir.
-func TablePath(dir string) string {
-	return strings.TrimSuffix(filepath.Clean(dir), string(filepath.Separator)) + ".parquet"
-}
+func TablePath(dir string) string { return filepath.Clean(dir) + ".parquet" }
 
 // table ties a row type to its schema, its batch builder and reader, and
 // the order of its compacted rows.
@@ -49,36 +48,67 @@ type table[T any] struct {
 	cmp    func(a, b T) int
 }
 
-// TableFiles lists the files that hold the table written under dir: its
-// compacted file when there is one, then the parts it has not absorbed.
-func TableFiles(dir string) ([]string, error) {
-	absorbed, hasFile, err := readAbsorbed(TablePath(dir))
-	if err != nil {
-		return nil, err
+// onDisk is a table's files as they stand: its compacted file (when
+// there is one), the parts that file absorbed, and the parts in the folder.
+type onDisk struct {
+	hasFile  bool
+	file     string
+	absorbed map[string]bool
+	parts    []string
+}
+
+// scanTable reads the compacted file's footer and lists the parts once.
+func scanTable(dir string) (onDisk, error) {
+	d := onDisk{file: TablePath(dir)}
+	var err error
+	if d.absorbed, d.hasFile, err = readAbsorbed(d.file); err != nil {
+		return d, err
 	}
-	parts, err := ListParts(dir)
-	if err != nil {
-		return nil, err
-	}
+	d.parts, err = ListParts(dir)
+	return d, err
+}
+
+// fresh are the parts the file has not absorbed.
+func (d onDisk) fresh() []string {
 	var out []string
-	if hasFile {
-		out = append(out, TablePath(dir))
-	}
-	for _, p := range parts {
-		if !absorbed[filepath.Base(p)] {
+	for _, p := range d.parts {
+		if !d.absorbed[filepath.Base(p)] {
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return out
+}
+
+// files are what hold the table's rows: the file, then the fresh parts.
+func (d onDisk) files() []string {
+	if d.hasFile {
+		return append([]string{d.file}, d.fresh()...)
+	}
+	return d.fresh()
+}
+
+// TableFiles lists the files that hold the table written under dir: its
+// compacted file when there is one, then the parts it has not absorbed.
+func TableFiles(dir string) ([]string, error) {
+	d, err := scanTable(dir)
+	if err != nil {
+		return nil, err
+	}
+	return d.files(), nil
 }
 
 // readTable reads every row of the table under dir (compacted file and
 // parts), sorted by t.cmp.
 func readTable[T any](ctx context.Context, dir string, t table[T]) ([]T, error) {
-	files, err := TableFiles(dir)
+	d, err := scanTable(dir)
 	if err != nil {
 		return nil, err
 	}
+	return readFiles(ctx, d.files(), t)
+}
+
+// readFiles reads the rows of files, sorted by t.cmp.
+func readFiles[T any](ctx context.Context, files []string, t table[T]) ([]T, error) {
 	var out []T
 	for _, p := range files {
 		tbl, err := ReadParquet(ctx, p)
@@ -110,33 +140,18 @@ func compactTable[T any](ctx context.Context, dir string, t table[T]) error {
 			_ = os.Remove(f)
 		}
 	}
-	absorbed, hasFile, err := readAbsorbed(path)
+	d, err := scanTable(dir)
 	if err != nil {
 		return err
 	}
-	parts, err := ListParts(dir)
-	if err != nil {
-		return err
-	}
-	fresh := 0
-	for _, p := range parts {
-		if !absorbed[filepath.Base(p)] {
-			fresh++
-		}
-	}
-	if fresh > 0 || (!hasFile && len(parts) > 0) {
-		rows, err := readTable(ctx, dir, t)
+	if fresh := d.fresh(); len(fresh) > 0 {
+		rows, err := readFiles(ctx, d.files(), t)
 		if err != nil {
 			return fmt.Errorf("compact %s: %w", dir, err)
 		}
-		names := make([]string, 0, len(absorbed)+len(parts))
-		for n := range absorbed {
-			names = append(names, n)
-		}
-		for _, p := range parts {
-			if !absorbed[filepath.Base(p)] {
-				names = append(names, filepath.Base(p))
-			}
+		names := slices.Collect(maps.Keys(d.absorbed))
+		for _, p := range fresh {
+			names = append(names, filepath.Base(p))
 		}
 		slices.Sort(names)
 		if err := writeCompacted(path, t, rows, names); err != nil {
@@ -146,7 +161,7 @@ func compactTable[T any](ctx context.Context, dir string, t table[T]) error {
 			return err
 		}
 	}
-	for _, p := range parts {
+	for _, p := range d.parts {
 		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("compact %s: remove %s: %w", dir, p, err)
 		}

@@ -45,10 +45,6 @@ func NewPartWriter[T any](dir string, schema *arrow.Schema, build func(memory.Al
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}
-	parts, err := ListParts(dir)
-	if err != nil {
-		return nil, err
-	}
 	// A writer killed mid-flush leaves a temporary file; it never became a part.
 	if stale, _ := filepath.Glob(filepath.Join(dir, ".part-*.parquet.tmp-*")); len(stale) > 0 {
 		for _, f := range stale {
@@ -57,12 +53,12 @@ func NewPartWriter[T any](dir string, schema *arrow.Schema, build func(memory.Al
 	}
 	// Numbering continues after every part the folder has held, those a
 	// compacted DIR.parquet absorbed included, so no name is reused.
-	absorbed, _, err := readAbsorbed(TablePath(dir))
+	d, err := scanTable(dir)
 	if err != nil {
 		return nil, err
 	}
 	next := 0
-	for _, p := range append(parts, slices.Collect(maps.Keys(absorbed))...) {
+	for _, p := range append(d.parts, slices.Collect(maps.Keys(d.absorbed))...) {
 		if m := partName.FindStringSubmatch(filepath.Base(p)); m != nil {
 			n, _ := strconv.Atoi(m[1])
 			next = max(next, n+1)
