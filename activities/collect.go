@@ -1,8 +1,6 @@
 package activities
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 
 	"plannerbench/activities/payload"
 	"plannerbench/internal/precise"
+	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
 
@@ -48,9 +47,13 @@ func (a *Activities) CollectMetrics(ctx context.Context, in payload.CollectInput
 		if !sleeper.Until(ctx, at, nil) || ctx.Err() != nil {
 			return samples, nil // cancelled: the case is over
 		}
+		began := time.Now()
 		s, err := a.scrape(ctx, in.Deployment)
 		if err == nil {
 			s.At = time.Duration(tick) * in.PullInterval
+			// The snapshot was taken about halfway through the request.
+			mid := began.Add(time.Since(began) / 2)
+			s.LateMS = float64(mid.Sub(at)) * scale / float64(time.Millisecond)
 			line, _ := json.Marshal(s)
 			if _, err := f.Write(append(line, '\n')); err != nil {
 				return samples, fmt.Errorf("write sample: %w", err)
@@ -78,43 +81,11 @@ func (a *Activities) scrape(ctx context.Context, ref schemas.DeploymentRef) (sch
 
 // lastSampleTick returns the tick of the last sample in path, or 0.
 func lastSampleTick(path string, interval time.Duration) int64 {
-	samples, _ := readSamples(path)
+	samples, _ := results.ReadSamples(path)
 	if len(samples) == 0 || interval <= 0 {
 		return 0
 	}
 	return int64(samples[len(samples)-1].At / interval)
-}
-
-// readSamples reads samples.jsonl.
-func readSamples(path string) ([]schemas.Sample, error) { return readJSONL[schemas.Sample](path) }
-
-// ReadDecisions reads decisions.jsonl.
-func ReadDecisions(path string) ([]schemas.Decision, error) { return readJSONL[schemas.Decision](path) }
-
-// readJSONL reads one T a line from path (none when it does not exist). A
-// line that does not parse, such as one torn by a crash mid-write, is
-// skipped: these files are appended to while a case runs.
-func readJSONL[T any](path string) ([]T, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if os.IsNotExist(err) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	var out []T
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), 16<<20)
-	for sc.Scan() {
-		var v T
-		if json.Unmarshal(sc.Bytes(), &v) == nil {
-			out = append(out, v)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return out, fmt.Errorf("read %s: %w", path, err)
-	}
-	return out, nil
 }
 
 // Observe returns the samples of [From, To] for a planner tick, and
@@ -127,7 +98,7 @@ func (a *Activities) Observe(ctx context.Context, in payload.ObserveInput) ([]sc
 			return nil, err
 		}
 	}
-	all, err := readSamples(filepath.Join(dir, payload.SamplesFile))
+	all, err := results.ReadSamples(filepath.Join(dir, payload.SamplesFile))
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +115,7 @@ func (a *Activities) Observe(ctx context.Context, in payload.ObserveInput) ([]sc
 }
 
 func appendDecision(path string, d schemas.Decision) error {
-	existing, _ := ReadDecisions(path)
+	existing, _ := results.ReadDecisions(path)
 	for _, e := range existing {
 		if e.Interval == d.Interval {
 			return nil

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 
@@ -43,7 +44,11 @@ func (a *Activities) Scale(ctx context.Context, in payload.ScaleInput) (schemas.
 	if err != nil {
 		return schemas.Workers{}, err
 	}
+	began := time.Now()
 	w, err := d.Scale(ctx, in.Deployment, in.Target)
+	if err == nil {
+		w.AppliedAt = began.Add(time.Since(began) / 2)
+	}
 	return w, classify(err)
 }
 

@@ -51,7 +51,7 @@ func (a *Activities) DriveLoad(ctx context.Context, in payload.DriveInput) (payl
 		}
 	})
 	out := payload.DriveResult{Total: res.Total, Sent: res.Sent, Done: res.Done, Errors: res.Errors, Skipped: res.Skipped,
-		Interrupted: res.Interrupted, Reanchors: res.Reanchors, LatenessP50MS: res.Lateness.P50, LatenessP99MS: res.Lateness.P99, LatenessMaxMS: res.Lateness.Max}
+		Interrupted: res.Interrupted, LatenessP50MS: res.Lateness.P50, LatenessP99MS: res.Lateness.P99, LatenessMaxMS: res.Lateness.Max}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return out, err

@@ -25,11 +25,11 @@ func (a *Activities) Summarize(ctx context.Context, in payload.SummarizeInput) (
 	if err != nil {
 		return payload.ResultRef{}, fmt.Errorf("summarize %s: %w", dir, err)
 	}
-	samples, err := readSamples(filepath.Join(dir, payload.SamplesFile))
+	samples, err := results.ReadSamples(filepath.Join(dir, payload.SamplesFile))
 	if err != nil {
 		return payload.ResultRef{}, err
 	}
-	decisions, err := ReadDecisions(filepath.Join(dir, payload.DecisionsFile))
+	decisions, err := results.ReadDecisions(filepath.Join(dir, payload.DecisionsFile))
 	if err != nil {
 		return payload.ResultRef{}, err
 	}

@@ -46,6 +46,14 @@ type Decision struct {
 	Inputs       Inputs `json:"inputs"`
 	// Scaled is set when the change was asked of the deployment and accepted.
 	Scaled bool `json:"scaled,omitempty"`
+	// ObservedLateMS and AppliedLateMS are how long after At a live
+	// planner read the interval's samples and its first scaling took
+	// effect (each the activity's midpoint, workflow time), in trace
+	// milliseconds: its timing noise, which a replay can keep
+	// (replay.Timing). Zero in a replay; AppliedLateMS zero when nothing
+	// was scaled.
+	ObservedLateMS float64 `json:"observed_late_ms,omitempty"`
+	AppliedLateMS  float64 `json:"applied_late_ms,omitempty"`
 }
 
 // Changes reports whether the decision asks for a different deployment.

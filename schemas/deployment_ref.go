@@ -1,5 +1,7 @@
 package schemas
 
+import "time"
+
 // DeploymentRef is a running deployment as every stage of a case sees it:
 // where to send requests, where its metrics are, and what the backend needs
 // to find it again. It is plain data: it travels through Temporal
@@ -61,6 +63,9 @@ type Workers struct {
 	DecodeStarting  int `json:"decode_starting"`
 	// NumGPU counts the GPUs held, starting and draining workers included.
 	NumGPU int `json:"num_gpu"`
+	// AppliedAt is when the deployment took a scaling (the midpoint of the
+	// backend's call, the asking worker's clock); zero where not known.
+	AppliedAt time.Time `json:"applied_at,omitzero"`
 }
 
 // WorkersOf reads a sample's worker counts.

@@ -44,6 +44,10 @@ type Sample struct {
 	RequestsReceived      float64 `json:"requests_received"`
 	PromptTokensReceived  float64 `json:"prompt_tokens_received"`
 	OutputTokensRequested float64 `json:"output_tokens_requested"`
+	// LateMS is how long after At a live run's scrape took the snapshot
+	// (the request's midpoint), in trace milliseconds: its timing noise,
+	// which a replay can keep (replay.Timing). Zero in a replay.
+	LateMS float64 `json:"late_ms,omitempty"`
 }
 
 // KVLoad is the load planner's view of one decode worker.

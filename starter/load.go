@@ -108,7 +108,6 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 				return err
 			}
 			sum := results.Summarize(recs, cfg.TimeScale, target)
-			sum.Reanchors = int(res.Reanchors)
 			host, _ := os.Hostname()
 			if err := aiperf.WriteCase(outDir, aiperf.Info{CaseID: filepath.Base(outDir), Model: cfg.Model, URL: cfg.URL, Worker: host}, sum, recs); err != nil {
 				return err
@@ -135,7 +134,8 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets, e.g. ttft=500ms,itl=50ms (0 disables one)")
 	f.IntVar(&cfg.BlockSize, "block-size", 512, "tokens per hash id in the trace")
 	f.DurationVar(&cfg.RequestTimeout, "request-timeout", 30*time.Minute, "wall-clock limit of one request")
-	f.DurationVar(&cfg.StallBound, "stall-bound", 10*time.Millisecond, "a dispatch later than this re-anchors the schedule")
+	f.Duration("stall-bound", 0, "no longer used: a late row goes at once, on its absolute schedule")
+	_ = f.MarkDeprecated("stall-bound", "the driver keeps the trace's absolute schedule, as AIPerf's fixed schedule does")
 	f.IntVar(&cfg.MaxConnections, "max-connections", 8192, "idle connection pool size (peak requests in flight)")
 	f.StringVar(&apiKeyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable holding the API key")
 	f.BoolVar(&resume, "resume", false, "continue the replay recorded in DIR/driver.json")

@@ -18,13 +18,15 @@ import (
 	"plannerbench/deploy/sim"
 	"plannerbench/deploy/sim/replay"
 	"plannerbench/internal/extplanner"
+	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
 
 func newReplayCommand() *cobra.Command {
 	var (
 		tracePath, deployment, mode, profile, plannerConfig, graphConfig, graphVariant, outDir, slo, name string
-		plannerURL, plannerCommand                                                                        string
+		plannerURL, plannerCommand, timingOf                                                              string
+		draws                                                                                             int
 		out                                                                                               outputFormat
 	)
 	c := &cobra.Command{
@@ -41,7 +43,16 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
   plannerbench report cmp
 
   plannerbench replay --trace seed.jsonl --deployment 1p1d --planner load
-  plannerbench replay --trace seed.jsonl --deployment 2p2d --planner noop -o json`,
+  plannerbench replay --trace seed.jsonl --deployment 2p2d --planner noop -o json
+
+With --timing-of a live case's folder the replay keeps that run's timing
+(when each request was sent, each sample taken, each decision read and
+applied), so what still differs from the live run is the model's; --draws N
+adds N replays in which each request reaches the engine at a random instant
+between its send and its response headers, and prints their spread:
+
+  plannerbench replay --trace seed.jsonl --deployment 1p1d --planner load \
+    --timing-of results/seed/planner --draws 15`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
@@ -98,8 +109,18 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 				Backend: schemas.Backend{Kind: schemas.BackendSim, Profile: profile, Graph: graphVariant}, TimeScale: 1,
 				Trace: schemas.TraceSpec{Path: tracePath}, Deployment: dep, Planner: pc, Repeat: 1,
 				SLO: schemas.SLO{TTFT: schemas.Duration(target.TTFTMS * float64(time.Millisecond)), ITL: schemas.Duration(target.ITLMS * float64(time.Millisecond))}}
+			if draws < 0 || (draws > 0 && timingOf == "") {
+				return badInput(errors.New("--draws needs --timing-of and is at least 0"))
+			}
+			var timing *replay.Timing
+			if timingOf != "" {
+				if timing, err = replay.LoadTiming(cmd.Context(), timingOf); err != nil {
+					return badInput(err)
+				}
+			}
 			start := time.Now()
-			res, err := replay.Run(cmd.Context(), replay.Options{TracePath: tracePath, Profile: prof, Graph: graph, Planner: pc, SLO: target, OutDir: outDir, Case: spec})
+			opts := replay.Options{TracePath: tracePath, Profile: prof, Graph: graph, Planner: pc, SLO: target, OutDir: outDir, Case: spec, Timing: timing}
+			res, err := replay.Run(cmd.Context(), opts)
 			if err != nil {
 				var le *schemas.LineError
 				if errors.As(err, &le) || os.IsNotExist(errors.Unwrap(err)) || errors.Is(err, replay.ErrEmptyTrace) {
@@ -107,8 +128,18 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 				}
 				return err
 			}
+			spread, err := replayDraws(cmd.Context(), opts, timing, draws)
+			if err != nil {
+				return err
+			}
 			elapsed := time.Since(start)
 			if out.json() {
+				if draws > 0 {
+					return writeJSON(cmd.OutOrStdout(), struct {
+						results.Summary
+						Draws []drawResult `json:"draws"`
+					}{res.Summary, spread})
+				}
 				return writeJSON(cmd.OutOrStdout(), res.Summary)
 			}
 			w := cmd.OutOrStdout()
@@ -119,7 +150,14 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 				}
 			}
 			fmt.Fprintf(w, "replay of %s: %s start, planner %s, profile %s (%.2f s)\n", tracePath, dep, pc.Mode, prof.Name, elapsed.Seconds())
-			fmt.Fprintf(w, "planner: %d adjustment intervals, %d with a scaling decision\n\n", len(res.Decisions), scaled)
+			fmt.Fprintf(w, "planner: %d adjustment intervals, %d with a scaling decision\n", len(res.Decisions), scaled)
+			if timing != nil {
+				fmt.Fprintf(w, "timing of the live case %s\n", timingOf)
+			}
+			if len(spread) > 0 {
+				writeDrawSpread(w, spread)
+			}
+			fmt.Fprintln(w)
 			return writeSummaryTable(w, res.Summary)
 		},
 	}
@@ -136,6 +174,8 @@ summary.json, timeline.parquet, tensorboard/, requests/*.parquet), so
 	f.StringVar(&outDir, "out", "", "write the case's folder here (case.json, summary.json, timeline.parquet, tensorboard/, requests/), as a live case writes it")
 	f.StringVar(&name, "name", "", "the case's name in case.json and in reports (default <deployment>-<planner>)")
 	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets")
+	f.StringVar(&timingOf, "timing-of", "", "keep the timing of the live case in this folder (its sends, metric pulls, planner reads and scalings)")
+	f.IntVar(&draws, "draws", 0, "with --timing-of: also replay this many draws of when the engine took each request, and print their spread")
 	out.register(f)
 	return c
 }

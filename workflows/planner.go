@@ -29,12 +29,8 @@ func PlannerWorkflow(ctx workflow.Context, in PlannerInput) (PlannerState, error
 		return st, err
 	}
 	stop := workflow.GetSignalChannel(ctx, StopSignal)
-	scale := in.Deployment.TimeScale
-	if scale <= 0 {
-		scale = 1
-	}
 	adjust := in.Config.AdjustmentInterval.D()
-	wallInterval := time.Duration(float64(adjust) / scale)
+	wallInterval := time.Duration(float64(adjust) / timeScale(in))
 	observeCtx := nodeOptions(ctx, in.NodeQueue, 30*time.Second, 0, 3)
 	scaleCtx := nodeOptions(ctx, in.NodeQueue, 30*time.Second, 0, 3)
 	stopped := false
@@ -82,10 +78,20 @@ func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *Plann
 	}
 	adjust := in.Config.AdjustmentInterval.D()
 	to := time.Duration(st.Ticks) * adjust
+	// How late, in trace time, after the interval's end an activity ran
+	// (the midpoint of its round trip, workflow time): recorded so that a
+	// replay can keep the live run's timing.
+	nominal := in.T0.Add(time.Duration(st.Ticks) * time.Duration(float64(adjust)/timeScale(in)))
+	lateMS := func(from time.Time) float64 {
+		mid := from.Add(workflow.Now(ctx).Sub(from) / 2)
+		return float64(mid.Sub(nominal)) * timeScale(in) / float64(time.Millisecond)
+	}
 	var window []schemas.Sample
+	observing := workflow.Now(ctx)
 	err := workflow.ExecuteActivity(observeCtx, payload.ObserveActivity, payload.ObserveInput{
 		Case: in.Case, From: to - adjust, To: to, Decision: st.Last,
 	}).Get(ctx, &window)
+	observedLate := lateMS(observing)
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("observe failed; deciding without samples", "error", err)
 	}
@@ -93,16 +99,33 @@ func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *Plann
 		tickExternal(ctx, scaleCtx, in, st, to, window)
 		return
 	}
+	appliedLate := 0.0
 	d, ps := planner.Tick(in.Config, planner.PerfOf(in.Deployment.Perf), st.Planner, to, window, func(t schemas.Target) (schemas.Workers, error) {
 		var w schemas.Workers
+		scaling := workflow.Now(ctx)
 		err := workflow.ExecuteActivity(scaleCtx, payload.ScaleActivity, payload.ScaleInput{Deployment: in.Deployment, Target: t}).Get(ctx, &w)
+		if appliedLate == 0 {
+			appliedLate = lateMS(scaling)
+			if !w.AppliedAt.IsZero() { // the activity's own clock: closer than workflow time
+				appliedLate = float64(w.AppliedAt.Sub(nominal)) * timeScale(in) / float64(time.Millisecond)
+			}
+		}
 		return w, err
 	})
+	d.ObservedLateMS, d.AppliedLateMS = observedLate, appliedLate
 	st.Planner = ps
 	if d.Scaled {
 		st.Scalings++
 	}
 	st.Last = &d
+}
+
+// timeScale is the deployment's time scale (trace seconds a wall second).
+func timeScale(in PlannerInput) float64 {
+	if in.Deployment.TimeScale > 0 {
+		return in.Deployment.TimeScale
+	}
+	return 1
 }
 
 // tickExternal makes one adjustment with a planner outside plannerbench:

@@ -228,6 +228,51 @@ func (s *workflowSuite) TestPlannerTicksEveryIntervalAndScales() {
 	s.Equal(schemas.PlannerLoad, st.Last.Mode)
 }
 
+// Each decision records how late after its interval's end its scaling
+// took effect, from the Scale activity's own clock, in trace time (here
+// 150 ms of wall time at time scale 2: 300 ms), so that a replay can keep
+// the live run's timing.
+func (s *workflowSuite) TestPlannerRecordsWhenItsScalingsTookEffect() {
+	in := plannerInput()
+	s.env.SetStartTime(in.T0)
+	var mu sync.Mutex
+	tick := 0
+	var decisions []schemas.Decision
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, o payload.ObserveInput) ([]schemas.Sample, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		tick = int(o.To / (10 * time.Second))
+		if o.Decision != nil {
+			decisions = append(decisions, *o.Decision)
+		}
+		var w []schemas.Sample
+		for t := o.From + time.Second; t <= o.To; t += time.Second {
+			w = append(w, schemas.Sample{At: t, PrefillWorkers: 1, DecodeWorkers: 1, PrefillQueueSize: float64(t / time.Second), KVLoads: []float64{0.6}, AverageKVLoad: 0.6})
+		}
+		return w, nil
+	})
+	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(func(context.Context, payload.ScaleInput) (schemas.Workers, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		nominal := in.T0.Add(time.Duration(tick) * 5 * time.Second) // 10 s of trace at time scale 2
+		return schemas.Workers{PrefillReady: 1, DecodeReady: 1, PrefillStarting: 1, AppliedAt: nominal.Add(150 * time.Millisecond)}, nil
+	})
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(StopSignal, nil) }, 35*time.Second)
+	s.env.ExecuteWorkflow(PlannerWorkflow, in)
+	s.NoError(s.env.GetWorkflowError())
+	scaled := 0
+	for _, d := range decisions {
+		if d.Scaled {
+			scaled++
+			s.InDelta(300, d.AppliedLateMS, 1e-6, "interval %d", d.Interval)
+		} else {
+			s.Zero(d.AppliedLateMS, "interval %d scaled nothing", d.Interval)
+		}
+		s.Zero(d.ObservedLateMS, "workflow time stands still while the test's activities run")
+	}
+	s.Positive(scaled)
+}
+
 // A refused scale (no free GPU) fails its Scale activity without retries;
 // the planner reports it in the decision and goes on ticking.
 func (s *workflowSuite) TestPlannerGoesOnAfterARefusedScale() {

@@ -134,7 +134,6 @@ type DriveResult struct {
 	Errors        int64   `json:"errors"`
 	Skipped       int64   `json:"skipped"`
 	Interrupted   int64   `json:"interrupted"`
-	Reanchors     int64   `json:"reanchors"`
 	LatenessP50MS float64 `json:"lateness_p50_ms"`
 	LatenessP99MS float64 `json:"lateness_p99_ms"`
 	LatenessMaxMS float64 `json:"lateness_max_ms"`

@@ -18,9 +18,6 @@ type Config struct {
 	TimeScale float64
 	// BlockSize is the trace's tokens per hash id.
 	BlockSize int
-	// StallBound: a dispatcher that wakes later than this re-anchors the
-	// schedule (shifts it by the delay) instead of firing the backlog.
-	StallBound time.Duration
 	// SkipAfter: when resuming, rows overdue by more than this are recorded
 	// as skipped.
 	SkipAfter time.Duration
@@ -50,9 +47,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.BlockSize <= 0 {
 		c.BlockSize = 512
-	}
-	if c.StallBound <= 0 {
-		c.StallBound = 10 * time.Millisecond
 	}
 	if c.SkipAfter <= 0 {
 		c.SkipAfter = time.Second

@@ -18,8 +18,10 @@ import (
 	"plannerbench/schemas"
 )
 
-// ResumePoint lets a restarted driver continue a schedule: the same t0, the
-// next row to dispatch and the shift accumulated by re-anchoring.
+// ResumePoint lets a restarted driver continue a schedule: the same t0 and
+// the next row to dispatch. Offset shifts the schedule: drivers before
+// this one accumulated a shift by re-anchoring after stalls, and a resume
+// point they wrote still carries it.
 type ResumePoint struct {
 	T0        time.Time     `json:"t0"`
 	NextIndex int64         `json:"next_index"`
@@ -35,7 +37,6 @@ type Progress struct {
 	Skipped       int64       `json:"skipped"`
 	Interrupted   int64       `json:"interrupted"`
 	InFlight      int64       `json:"in_flight"`
-	Reanchors     int64       `json:"reanchors"`
 	LatenessP99MS float64     `json:"lateness_p99_ms"`
 	Resume        ResumePoint `json:"resume"`
 }
@@ -64,9 +65,9 @@ type driver struct {
 	records  chan schemas.RequestRecord
 	inflight sync.WaitGroup
 
-	sent, done, errs, skipped, interrupted, inFlight, reanchors atomic.Int64
-	next                                                        atomic.Int64
-	offset                                                      atomic.Int64
+	sent, done, errs, skipped, interrupted, inFlight atomic.Int64
+	next                                             atomic.Int64
+	offset                                           atomic.Int64
 
 	lateMu   sync.Mutex
 	lateRing [1024]float64
@@ -227,25 +228,23 @@ func (d *driver) dispatch(ctx context.Context, t0 time.Time, catchingUp bool, jo
 	for j := range jobs {
 		target := t0.Add(time.Duration(float64(j.tsMS)*float64(time.Millisecond)/d.cfg.TimeScale) + time.Duration(d.offset.Load()))
 		// A resumed run first works off the rows that came due while no
-		// driver ran: those too old are skipped, the rest sent at once
-		// without re-anchoring, so the schedule keeps its original t0.
+		// driver ran: those too old are skipped, the rest sent at once.
 		overdue := time.Since(target)
 		if catchingUp && overdue > d.cfg.SkipAfter {
 			d.recordSkipped(j, target)
 			d.next.Store(j.index + 1)
 			continue
 		}
-		backlog := catchingUp && overdue > 0
-		catchingUp = backlog
+		catchingUp = catchingUp && overdue > 0
 		if !sleeper.Until(ctx, target, nil) || ctx.Err() != nil {
 			return ctx.Err()
 		}
-		now := time.Now()
-		late := now.Sub(target)
-		if late > d.cfg.StallBound && !backlog {
-			d.offset.Add(int64(late)) // re-anchor: later rows keep their spacing
-			d.reanchors.Add(1)
-		}
+		// A late row goes at once and keeps its place in the schedule, as
+		// AIPerf's fixed schedule sends it (ai-dynamo/aiperf
+		// src/aiperf/timing/strategies/fixed_schedule.py @081615bb: every
+		// row at start + timestamp): shifting the rows after a stall would
+		// move the load against the planner's clock, which stays on t0.
+		late := time.Since(target)
 		d.noteLateness(late)
 		d.sent.Add(1)
 		d.inFlight.Add(1)
@@ -315,7 +314,7 @@ func (d *driver) writeRecords(w *results.PartWriter[schemas.RequestRecord]) erro
 func (d *driver) snapshot(t0 time.Time, total int) Progress {
 	return Progress{
 		Total: total, Sent: d.sent.Load(), Done: d.done.Load(), Errors: d.errs.Load(), Skipped: d.skipped.Load(),
-		Interrupted: d.interrupted.Load(), InFlight: d.inFlight.Load(), Reanchors: d.reanchors.Load(),
+		Interrupted: d.interrupted.Load(), InFlight: d.inFlight.Load(),
 		LatenessP99MS: d.recentLatenessP99(),
 		Resume:        ResumePoint{T0: t0, NextIndex: d.next.Load(), Offset: time.Duration(d.offset.Load())},
 	}

@@ -131,6 +131,33 @@ func TestEveryRowRecordedOnceAgainstSim(t *testing.T) {
 	require.LessOrEqual(t, med, hi+2, "median ITL %.3f ms vs the model's step %.3f..%.3f ms", med, lo, hi)
 }
 
+// A driver that falls behind (here: started 300 ms after its t0, so the
+// first 60 rows, 5 ms apart at time scale 20, are overdue) sends the late
+// rows at once and keeps every row at t0 + timestamp / scale, as AIPerf's
+// fixed schedule does: it does not shift the rest of the trace.
+func TestALateStartKeepsTheAbsoluteSchedule(t *testing.T) {
+	srv, _ := simServer(t, 20, 2, 2)
+	rows := evenTrace(120, 100*time.Millisecond, 100, 2)
+	trace := writeTrace(t, rows)
+	out := filepath.Join(t.TempDir(), "requests")
+	t0 := time.Now().Add(-300 * time.Millisecond)
+	_, err := Run(context.Background(), Config{URL: srv.URL, Model: model, TimeScale: 20, T0: t0}, trace, out, nil, nil)
+	require.NoError(t, err)
+	recs, err := results.ReadRequests(context.Background(), out)
+	require.NoError(t, err)
+	require.Len(t, recs, len(rows))
+	var onTime []float64
+	for _, r := range recs {
+		want := t0.Add(time.Duration(rows[r.Index].Timestamp) * time.Millisecond / 20)
+		require.WithinDuration(t, want, r.ScheduledAt, time.Microsecond, "row %d (Parquet keeps microseconds)", r.Index)
+		if r.Index >= 100 { // 200 ms after the start: long caught up
+			onTime = append(onTime, r.LatenessMS)
+		}
+	}
+	require.Less(t, results.Describe(onTime).P50, 20.0, "the rows after the backlog go on time (lateness, wall ms)")
+	require.Greater(t, recs[0].LatenessMS, 250.0, "the first row went 300 ms late")
+}
+
 // TestIdleRequestMatchesModel sends requests one at a time to an idle graph
 // at time scale 1 and compares TTFT, ITL and latency with the model's
 // prediction. Contention on a busy test machine only ever adds delay, so the

@@ -53,7 +53,6 @@ type Summary struct {
 
 	// LatenessMS is the load driver's dispatch lateness, in wall ms.
 	LatenessMS Distribution `json:"lateness_ms"`
-	Reanchors  int          `json:"reanchors"`
 
 	// Deployment facts, filled in by whoever knows them (replay, workflow).
 	// AvgNumGPU is the time-averaged num_gpu as the seed measured it (ready

@@ -32,7 +32,7 @@ func WriteTable(w io.Writer, s Summary) error {
 	}
 	fmt.Fprintf(t, "Duration (trace s, time_scale %g)\t%.1f\n", s.TimeScale, s.DurationS)
 	if s.LatenessMS.Max > 0 { // a replay in virtual time is never late
-		fmt.Fprintf(t, "Dispatch lateness (wall ms)\tp50 %.3f  p99 %.3f  max %.3f  (re-anchors %d)\n", s.LatenessMS.P50, s.LatenessMS.P99, s.LatenessMS.Max, s.Reanchors)
+		fmt.Fprintf(t, "Dispatch lateness (wall ms)\tp50 %.3f  p99 %.3f  max %.3f\n", s.LatenessMS.P50, s.LatenessMS.P99, s.LatenessMS.Max)
 	}
 	if s.AvgNumGPU > 0 {
 		fmt.Fprintf(t, "num_gpu (time-averaged, ready workers)\t%.3f\n", s.AvgNumGPU)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"plannerbench/activities"
 	"plannerbench/activities/payload"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -112,7 +111,7 @@ cases:
 	require.Greater(t, sum.ErrorsByClass[schemas.ErrClassStream], 0, "dropped and crashed streams recorded as stream errors")
 	require.Equal(t, statuses[schemas.StatusError], sum.Errors, "the summary counts every failed request")
 
-	decisions, err := activities.ReadDecisions(filepath.Join(dir, payload.DecisionsFile))
+	decisions, err := results.ReadDecisions(filepath.Join(dir, payload.DecisionsFile))
 	require.NoError(t, err)
 	skipped := 0
 	for _, d := range decisions {

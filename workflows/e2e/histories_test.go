@@ -20,6 +20,10 @@ import (
 // where the replay test (workflows/replay_test.go) replays them.
 const recordHistoriesEnv = "PLANNERBENCH_RECORD_HISTORIES"
 
+// keepResultsEnv names a folder where TestSeedMatrixEndToEnd writes its
+// results instead of a temporary one, to look at the live cases after.
+const keepResultsEnv = "PLANNERBENCH_E2E_KEEP"
+
 func recordHistories(t *testing.T, c client.Client, in workflows.MatrixInput, caseID string) {
 	t.Helper()
 	dir := filepath.Join(repoRoot(), "workflows", "testdata", "histories")

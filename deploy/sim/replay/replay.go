@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"plannerbench/deploy/sim"
@@ -50,6 +51,46 @@ type Options struct {
 	// HTTP calls an external planner (mode external, protocol http); nil
 	// uses http.DefaultClient. The replay's clock waits for each answer.
 	HTTP *http.Client
+	// Timing, when set, makes the replay keep a live case's timing: when
+	// each metric pull took its snapshot and when each decision took
+	// effect. Nil pulls and decides on the dot.
+	Timing *Timing
+}
+
+// Timing is a live run's lateness against its nominal instants, in trace
+// time: pull k is due at k metric intervals, interval n's decision at n
+// adjustment intervals. A live case has some (the scrape's and the
+// activities' round trips, times the time scale), and a planner that sits
+// near a threshold can decide differently for it, so a replay that is to
+// agree with one live run keeps them (see TimingOf).
+type Timing struct {
+	// SentAt[i] is when request i of the trace was sent, since the case
+	// started; negative or past the end: at its timestamp. A live driver's
+	// sends are late by its dispatch lateness plus the re-anchoring
+	// offset its stalls added (DESIGN: a stall shifts the rows after it).
+	SentAt []time.Duration
+	// AckAt[i] is when request i's response headers came back: the
+	// simulator writes them once its engine has taken the request, which
+	// it did somewhere in [SentAt[i], AckAt[i]] (Draw picks an instant).
+	AckAt []time.Duration
+	// SampleLate[k-1] is how late pull k took its snapshot; negative: pull
+	// k was not taken. Pulls past the end are on time.
+	SampleLate []time.Duration
+	// ObserveLate[n-1] is how late interval n's samples were read: its
+	// window holds the interval's samples taken by then.
+	ObserveLate []time.Duration
+	// ApplyLate[n-1] is how late interval n's decision took effect (zero:
+	// when its samples were read). Intervals past the end of either are
+	// on time.
+	ApplyLate []time.Duration
+}
+
+// late returns entry i-1 of ds, or zero past the end.
+func late(ds []time.Duration, i int) time.Duration {
+	if i >= 1 && i <= len(ds) {
+		return ds[i-1]
+	}
+	return 0
 }
 
 // Result is what a replay measured.
@@ -60,6 +101,8 @@ type Result struct {
 	Records   []schemas.RequestRecord `json:"-"`
 	// GPU holds the modelled GPU samples, one a worker a metric pull.
 	GPU []schemas.GPUSample `json:"-"`
+	// Samples are the metric pulls, as a live case writes to samples.jsonl.
+	Samples []schemas.Sample `json:"-"`
 }
 
 // arrival is the next trace row, read one ahead of the clock.
@@ -126,16 +169,20 @@ func (r *runner) run(ctx context.Context) error {
 	pull := r.opts.Planner.MetricPullingInterval.D()
 	adjust := r.opts.Planner.AdjustmentInterval.D()
 	ticksPerAdjust := max(1, int(math.Round(float64(adjust)/float64(pull))))
-	tick := 0
-	var onTick func()
-	onTick = func() {
-		tick++
-		r.sample(ctx, tick%ticksPerAdjust == 0)
-		if !r.done() {
-			r.eng.Schedule(r.eng.Now()+pull, onTick)
+	if r.opts.Timing != nil {
+		r.scheduleTimed(ctx, pull, adjust)
+	} else {
+		tick := 0
+		var onTick func()
+		onTick = func() {
+			tick++
+			r.sample(ctx, tick%ticksPerAdjust == 0)
+			if !r.done() {
+				r.eng.Schedule(r.eng.Now()+pull, onTick)
+			}
 		}
+		r.eng.Schedule(pull, onTick)
 	}
-	r.eng.Schedule(pull, onTick)
 	for {
 		next, ok := r.eng.NextEventAt()
 		if !ok {
@@ -153,6 +200,7 @@ func (r *runner) run(ctx context.Context) error {
 	if r.index == 0 {
 		return fmt.Errorf("replay %s: %w", r.opts.TracePath, ErrEmptyTrace)
 	}
+	r.res.Samples = r.samples
 	r.res.Summary, r.res.Timeline = results.BuildCase(r.res.Records, r.samples, r.res.Decisions, 1, r.opts.SLO, pull)
 	r.res.Summary.Energy = results.EnergyOf(r.res.GPU, r.res.Records)
 	return nil
@@ -183,6 +231,9 @@ func (r *runner) scheduleNext() {
 	a.rec.HashIDs = nil // not needed past here
 	r.index++
 	at := time.Duration(rec.Timestamp) * time.Millisecond
+	if tm := r.opts.Timing; tm != nil && a.index < int64(len(tm.SentAt)) && tm.SentAt[a.index] >= 0 {
+		at = tm.SentAt[a.index]
+	}
 	r.eng.Schedule(at, func() { r.arrive(a) })
 }
 
@@ -225,16 +276,81 @@ func (r *runner) finish(a *arrival, at time.Duration, reason sim.FinishReason) {
 // sample pulls metrics; at the end of an adjustment interval the planner
 // ticks on the interval's samples, scaling the engine directly.
 func (r *runner) sample(ctx context.Context, adjust bool) {
-	gpus := r.opts.Graph.GPUsPerEngine
-	snap := r.eng.Snapshot()
-	s := snap.PlannerSample(gpus)
-	r.res.GPU = append(r.res.GPU, sim.ModelledGPUs(snap, r.lastSnap, Epoch)...)
-	r.lastSnap = &snap
+	s := r.snapshot(r.eng.Now())
 	r.window = append(r.window, s)
-	r.samples = append(r.samples, s)
 	if !adjust {
 		return
 	}
+	r.decide(ctx, s.At, r.window)
+	// The next window starts with this interval's last sample, the one at
+	// the adjustment instant, as a live case's Observe window [From, To]
+	// does: the reference collects one at once after each reset (about 11
+	// samples over 10 s), though after the change rather than before it.
+	r.window = append(r.window[:0], s)
+}
+
+// snapshot takes a metric sample stamped at (its nominal instant) and the
+// modelled GPU samples since the last one.
+func (r *runner) snapshot(at time.Duration) schemas.Sample {
+	snap := r.eng.Snapshot()
+	s := snap.PlannerSample(r.opts.Graph.GPUsPerEngine)
+	s.At = at
+	r.res.GPU = append(r.res.GPU, sim.ModelledGPUs(snap, r.lastSnap, Epoch)...)
+	r.lastSnap = &snap
+	r.samples = append(r.samples, s)
+	return s
+}
+
+// scheduleTimed runs the metric pulls and the decisions on their own
+// clocks, each late by opts.Timing: a decision's window holds the
+// interval's samples taken by the time it is made, as a live Observe
+// reads samples.jsonl (a decision made before its interval's last pull
+// misses that sample, as a live one can).
+func (r *runner) scheduleTimed(ctx context.Context, pull, adjust time.Duration) {
+	tm := r.opts.Timing
+	var onPull func(k int)
+	onPull = func(k int) {
+		if late(tm.SampleLate, k) >= 0 {
+			r.snapshot(time.Duration(k) * pull)
+		}
+		if !r.done() {
+			next := k + 1
+			r.eng.Schedule(time.Duration(next)*pull+max(late(tm.SampleLate, next), 0), func() { onPull(next) })
+		}
+	}
+	// A decision reads its samples a nanosecond after its instant, so that
+	// a pull on time at the same instant is in its window, as the live
+	// collector's write comes before the Observe activity that reads it.
+	observeAt := func(n int) time.Duration {
+		return time.Duration(n)*adjust + late(tm.ObserveLate, n) + time.Nanosecond
+	}
+	var onObserve func(n int)
+	onObserve = func(n int) {
+		to := time.Duration(n) * adjust
+		var window []schemas.Sample
+		for i := len(r.samples) - 1; i >= 0 && r.samples[i].At >= to-adjust; i-- {
+			if r.samples[i].At <= to {
+				window = append(window, r.samples[i])
+			}
+		}
+		slices.Reverse(window)
+		apply := late(tm.ApplyLate, n)
+		if apply <= 0 { // nothing was scaled live: decide as the samples are read
+			apply = late(tm.ObserveLate, n)
+		}
+		r.eng.Schedule(max(to+apply+time.Nanosecond, r.eng.Now()), func() { r.decide(ctx, to, window) })
+		if !r.done() {
+			r.eng.Schedule(observeAt(n+1), func() { onObserve(n + 1) })
+		}
+	}
+	r.eng.Schedule(pull+max(late(tm.SampleLate, 1), 0), func() { onPull(1) })
+	r.eng.Schedule(observeAt(1), func() { onObserve(1) })
+}
+
+// decide runs the planner's tick for the interval ending at on its
+// samples, scaling the engine directly.
+func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.Sample) {
+	gpus := r.opts.Graph.GPUsPerEngine
 	scale := func(t schemas.Target) (schemas.Workers, error) {
 		if err := r.eng.Scale(t.Prefill, t.Decode); err != nil {
 			return schemas.Workers{}, err
@@ -244,28 +360,23 @@ func (r *runner) sample(ctx context.Context, adjust bool) {
 	var d schemas.Decision
 	var st planner.State
 	if cfg := r.opts.Planner; cfg.Mode == schemas.PlannerExternal {
-		d, st = planner.TickExternal(cfg, r.state, s.At, r.window, r.askExternal(ctx, s.At), scale)
+		d, st = planner.TickExternal(cfg, r.state, at, window, r.askExternal(ctx, at, window), scale)
 	} else {
-		d, st = planner.Tick(cfg, planner.PerfOf(r.opts.Profile), r.state, s.At, r.window, scale)
+		d, st = planner.Tick(cfg, planner.PerfOf(r.opts.Profile), r.state, at, window, scale)
 	}
 	r.state = st
 	r.res.Decisions = append(r.res.Decisions, d)
-	// The next window starts with this interval's last sample, the one at
-	// the adjustment instant, as a live case's Observe window [From, To]
-	// does: the reference collects one at once after each reset (about 11
-	// samples over 10 s), though after the change rather than before it.
-	r.window = append(r.window[:0], s)
 }
 
 // askExternal asks the HTTP planner about the interval ending at (virtual
 // time stands still meanwhile).
-func (r *runner) askExternal(ctx context.Context, at time.Duration) planner.Want {
+func (r *runner) askExternal(ctx context.Context, at time.Duration, window []schemas.Sample) planner.Want {
 	cfg := r.opts.Planner
 	caseID := "replay"
 	if r.opts.Case != nil {
 		caseID = r.opts.Case.ID
 	}
-	req := planner.ExternalRequestOf(caseID, cfg, r.state.Intervals+1, at, r.window)
+	req := planner.ExternalRequestOf(caseID, cfg, r.state.Intervals+1, at, window)
 	client := r.opts.HTTP
 	if client == nil {
 		client = http.DefaultClient
