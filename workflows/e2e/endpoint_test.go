@@ -100,7 +100,7 @@ cases:
 	// planner case is (TestSeedMatrixEndToEnd says why).
 	timings, timing := liveTiming(t, dir, filepath.Join(res, in.Name, "traces"))
 	lat, gpus := replayBand(t, spec, filepath.Join(res, in.Name, "traces"), timings)
-	t.Logf("endpoint case: live vs %d replays with its timing (%s): avg latency %.1f vs %.1f..%.1f ms (%+.1f%% vs its own lateness), avg num_gpu %.3f vs %.3f..%.3f (%+.1f%%)",
+	t.Logf("endpoint case: live vs %d replays with its timing (%s): avg latency %.1f vs %.1f..%.1f ms (%+.1f%% vs the one as recorded), avg num_gpu %.3f vs %.3f..%.3f (%+.1f%%)",
 		len(timings), timing, sum.AvgRequestLatencyMS, lat[0], lat[1], pct(sum.AvgRequestLatencyMS, lat[2]), sum.AvgNumGPU, gpus[0], gpus[1], pct(sum.AvgNumGPU, gpus[2]))
 	withinBand(t, "endpoint: average request latency", sum.AvgRequestLatencyMS, lat)
 	withinBand(t, "endpoint: time-averaged num_gpu", sum.AvgNumGPU, gpus)
