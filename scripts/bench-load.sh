@@ -27,7 +27,7 @@ sum="$OUT/run/summary.json"
 completed=$(summary_field "$sum" completed)
 tokens=$(awk -v n="$completed" -v avg="$(summary_field "$sum" output_tokens.avg)" 'BEGIN { printf "%d", n * avg }')
 echo "requests: $(summary_field "$sum" requests) sent, $completed completed, $(summary_field "$sum" errors) errors; $tokens tokens streamed"
-echo "dispatch lateness (ms): p50 $(summary_field "$sum" lateness_ms.p50)  p99 $(summary_field "$sum" lateness_ms.p99)  max $(summary_field "$sum" lateness_ms.max)  re-anchors $(summary_field "$sum" reanchors)"
+echo "dispatch lateness (ms): p50 $(summary_field "$sum" lateness_ms.p50)  p99 $(summary_field "$sum" lateness_ms.p99)  max $(summary_field "$sum" lateness_ms.max)"
 awk -v u="$user" -v s="$sys" -v t="$tokens" -v rss="$rss" -v c0="$s0" -v c1="$s1" 'BEGIN {
   printf "driver CPU: %.2f s user + %.2f s sys = %.2f ms per 1,000 tokens (%.0f tokens per CPU second)\n", u, s, 1000 * (u + s) / (t / 1000), t / (u + s)
   printf "driver peak RSS: %.1f MiB\n", rss / 1024
