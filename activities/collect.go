@@ -51,9 +51,7 @@ func (a *Activities) CollectMetrics(ctx context.Context, in payload.CollectInput
 		s, err := a.scrape(ctx, in.Deployment)
 		if err == nil {
 			s.At = time.Duration(tick) * in.PullInterval
-			// The snapshot was taken about halfway through the request.
-			mid := began.Add(time.Since(began) / 2)
-			s.LateMS = float64(mid.Sub(at)) * scale / float64(time.Millisecond)
+			s.LateMS = schemas.LateMS(midpoint(began), at, scale) // the snapshot was taken about halfway through the request
 			line, _ := json.Marshal(s)
 			if _, err := f.Write(append(line, '\n')); err != nil {
 				return samples, fmt.Errorf("write sample: %w", err)

@@ -47,10 +47,14 @@ func (a *Activities) Scale(ctx context.Context, in payload.ScaleInput) (schemas.
 	began := time.Now()
 	w, err := d.Scale(ctx, in.Deployment, in.Target)
 	if err == nil {
-		w.AppliedAt = began.Add(time.Since(began) / 2)
+		w.AppliedAt = midpoint(began)
 	}
 	return w, classify(err)
 }
+
+// midpoint is halfway between began and now: when a call that began then
+// most likely acted.
+func midpoint(began time.Time) time.Time { return began.Add(time.Since(began) / 2) }
 
 // Teardown stops a deployment. Stopping a stopped one is fine.
 func (a *Activities) Teardown(ctx context.Context, ref schemas.DeploymentRef) error {

@@ -50,6 +50,13 @@ type Sample struct {
 	LateMS float64 `json:"late_ms,omitempty"`
 }
 
+// LateMS is how long after its nominal wall instant at came, in trace
+// milliseconds (wall time times the time scale): the late_ms of samples
+// and decisions.
+func LateMS(at, nominal time.Time, timeScale float64) float64 {
+	return float64(at.Sub(nominal)) * timeScale / float64(time.Millisecond)
+}
+
 // KVLoad is the load planner's view of one decode worker.
 func KVLoad(cacheUsage, waiting, activeSlots float64) float64 {
 	if activeSlots > 0 && waiting > 0 {

@@ -83,8 +83,7 @@ func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *Plann
 	// replay can keep the live run's timing.
 	nominal := in.T0.Add(time.Duration(st.Ticks) * time.Duration(float64(adjust)/timeScale(in)))
 	lateMS := func(from time.Time) float64 {
-		mid := from.Add(workflow.Now(ctx).Sub(from) / 2)
-		return float64(mid.Sub(nominal)) * timeScale(in) / float64(time.Millisecond)
+		return schemas.LateMS(from.Add(workflow.Now(ctx).Sub(from)/2), nominal, timeScale(in))
 	}
 	var window []schemas.Sample
 	observing := workflow.Now(ctx)
@@ -107,7 +106,7 @@ func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *Plann
 		if appliedLate == 0 {
 			appliedLate = lateMS(scaling)
 			if !w.AppliedAt.IsZero() { // the activity's own clock: closer than workflow time
-				appliedLate = float64(w.AppliedAt.Sub(nominal)) * timeScale(in) / float64(time.Millisecond)
+				appliedLate = schemas.LateMS(w.AppliedAt, nominal, timeScale(in))
 			}
 		}
 		return w, err

@@ -64,10 +64,12 @@ type driver struct {
 	client   *openai.Client
 	records  chan schemas.RequestRecord
 	inflight sync.WaitGroup
+	// offset shifts the schedule: set once from a resume point that an
+	// older, re-anchoring driver wrote; zero otherwise.
+	offset time.Duration
 
 	sent, done, errs, skipped, interrupted, inFlight atomic.Int64
 	next                                             atomic.Int64
-	offset                                           atomic.Int64
 
 	lateMu   sync.Mutex
 	lateRing [1024]float64
@@ -112,7 +114,7 @@ func Run(ctx context.Context, cfg Config, tracePath, outDir string, resume *Resu
 		start = *resume
 	}
 	d.next.Store(start.NextIndex)
-	d.offset.Store(int64(start.Offset))
+	d.offset = start.Offset
 
 	writerDone := make(chan error, 1)
 	go func() { writerDone <- d.writeRecords(writer) }()
@@ -226,7 +228,7 @@ func (d *driver) build(ctx context.Context, tracePath string, from int64, record
 func (d *driver) dispatch(ctx context.Context, t0 time.Time, catchingUp bool, jobs <-chan job) error {
 	sleeper := precise.NewSleeper()
 	for j := range jobs {
-		target := t0.Add(time.Duration(float64(j.tsMS)*float64(time.Millisecond)/d.cfg.TimeScale) + time.Duration(d.offset.Load()))
+		target := t0.Add(time.Duration(float64(j.tsMS)*float64(time.Millisecond)/d.cfg.TimeScale) + d.offset)
 		// A resumed run first works off the rows that came due while no
 		// driver ran: those too old are skipped, the rest sent at once.
 		overdue := time.Since(target)
@@ -316,7 +318,7 @@ func (d *driver) snapshot(t0 time.Time, total int) Progress {
 		Total: total, Sent: d.sent.Load(), Done: d.done.Load(), Errors: d.errs.Load(), Skipped: d.skipped.Load(),
 		Interrupted: d.interrupted.Load(), InFlight: d.inFlight.Load(),
 		LatenessP99MS: d.recentLatenessP99(),
-		Resume:        ResumePoint{T0: t0, NextIndex: d.next.Load(), Offset: time.Duration(d.offset.Load())},
+		Resume:        ResumePoint{T0: t0, NextIndex: d.next.Load(), Offset: d.offset},
 	}
 }
 

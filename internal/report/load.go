@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,12 +14,9 @@ import (
 // LoadCase reads a case folder's case.json and summary.json.
 func LoadCase(dir string) (Case, error) {
 	c := Case{Dir: dir, Status: "completed"}
-	data, err := os.ReadFile(filepath.Join(dir, results.CaseFile))
-	if err != nil {
-		return c, fmt.Errorf("read case %s: %w", dir, err)
-	}
-	if err := json.Unmarshal(data, &c.Spec); err != nil {
-		return c, fmt.Errorf("%s: %w", filepath.Join(dir, results.CaseFile), err)
+	var err error
+	if c.Spec, err = results.ReadSpec(dir); err != nil {
+		return c, err
 	}
 	c.ID = c.Spec.ID
 	if c.Summary, err = results.ReadSummary(dir); err != nil {

@@ -1,7 +1,9 @@
 package results
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -15,6 +17,21 @@ const SetAsideMark = ".before-"
 
 // CaseFile is a case's spec in its folder.
 const CaseFile = "case.json"
+
+// ReadSpec reads dir/case.json, the case's spec; an error names the
+// file (a missing one satisfies os.IsNotExist through errors.Is).
+func ReadSpec(dir string) (schemas.Case, error) {
+	var c schemas.Case
+	path := filepath.Join(dir, CaseFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("read case %s: %w", dir, err)
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
 
 // CaseFiles are a finished case's derived results.
 type CaseFiles struct {

@@ -184,10 +184,8 @@ max_parallel: 2
 		// replay from 28.1 to 23.3 s, and CI saw a live run at 24.4 s. The
 		// live run is held within 5% of the band; a replay on the dot is
 		// reported beside it.
-		var spec schemas.Case
-		data, err = os.ReadFile(filepath.Join(dir, results.CaseFile))
+		spec, err := results.ReadSpec(dir)
 		require.NoError(t, err)
-		require.NoError(t, json.Unmarshal(data, &spec))
 		traces := filepath.Join(res, in.Name, "traces")
 		timings, timing := liveTiming(t, dir, traces)
 		lat, gpus := replayBand(t, spec, traces, timings)

@@ -90,10 +90,8 @@ cases:
 	sum, err := results.ReadSummary(dir)
 	require.NoError(t, err)
 	checkRequests(t, dir, sum.Requests)
-	var spec schemas.Case
-	data, err := os.ReadFile(filepath.Join(dir, results.CaseFile))
+	spec, err := results.ReadSpec(dir)
 	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(data, &spec))
 	// The replay runs the sim backend's graph: what the outside process runs.
 	spec.Backend = schemas.Backend{Kind: schemas.BackendSim, Profile: schemas.DefaultProfile}
 	// Held to replays that keep the live run's timing, as the seed's

@@ -66,8 +66,8 @@ type Options struct {
 type Timing struct {
 	// SentAt[i] is when request i of the trace was sent, since the case
 	// started; negative or past the end: at its timestamp. A live driver's
-	// sends are late by its dispatch lateness plus the re-anchoring
-	// offset its stalls added (DESIGN: a stall shifts the rows after it).
+	// sends are late by its dispatch lateness (and, before it kept the
+	// absolute schedule, by the offset its stalls added).
 	SentAt []time.Duration
 	// AckAt[i] is when request i's response headers came back: the
 	// simulator writes them once its engine has taken the request, which
@@ -338,7 +338,7 @@ func (r *runner) scheduleTimed(ctx context.Context, pull, adjust time.Duration) 
 		if apply <= 0 { // nothing was scaled live: decide as the samples are read
 			apply = late(tm.ObserveLate, n)
 		}
-		r.eng.Schedule(max(to+apply+time.Nanosecond, r.eng.Now()), func() { r.decide(ctx, to, window) })
+		r.eng.Schedule(to+apply+time.Nanosecond, func() { r.decide(ctx, to, window) })
 		if !r.done() {
 			r.eng.Schedule(observeAt(n+1), func() { onObserve(n + 1) })
 		}

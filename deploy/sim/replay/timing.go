@@ -2,10 +2,8 @@ package replay
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -31,9 +29,7 @@ func TimingOf(records []schemas.RequestRecord, samples []schemas.Sample, decisio
 		if r.Index < 0 || r.SentAt.IsZero() {
 			continue
 		}
-		for int64(len(tm.SentAt)) <= r.Index {
-			tm.SentAt, tm.AckAt = append(tm.SentAt, -1), append(tm.AckAt, -1)
-		}
+		tm.SentAt, tm.AckAt = grow(tm.SentAt, int(r.Index)+1, -1), grow(tm.AckAt, int(r.Index)+1, -1)
 		tm.SentAt[r.Index] = since(r.SentAt)
 		if !r.AckAt.Before(r.SentAt) {
 			tm.AckAt[r.Index] = since(r.AckAt)
@@ -44,10 +40,7 @@ func TimingOf(records []schemas.RequestRecord, samples []schemas.Sample, decisio
 		for _, s := range samples {
 			last = max(last, int(s.At/pull))
 		}
-		tm.SampleLate = make([]time.Duration, last)
-		for i := range tm.SampleLate {
-			tm.SampleLate[i] = -1 // not taken, unless a sample says otherwise
-		}
+		tm.SampleLate = grow(nil, last, -1) // not taken, unless a sample says otherwise
 		for _, s := range samples {
 			if k := int(s.At / pull); k >= 1 {
 				tm.SampleLate[k-1] = max(ms(s.LateMS), 0)
@@ -58,8 +51,8 @@ func TimingOf(records []schemas.RequestRecord, samples []schemas.Sample, decisio
 		if d.Interval < 1 {
 			continue
 		}
-		tm.ObserveLate = grow(tm.ObserveLate, d.Interval)
-		tm.ApplyLate = grow(tm.ApplyLate, d.Interval)
+		tm.ObserveLate = grow(tm.ObserveLate, d.Interval, 0)
+		tm.ApplyLate = grow(tm.ApplyLate, d.Interval, 0)
 		tm.ObserveLate[d.Interval-1] = max(ms(d.ObservedLateMS), 0)
 		tm.ApplyLate[d.Interval-1] = max(ms(d.AppliedLateMS), 0)
 	}
@@ -69,13 +62,9 @@ func TimingOf(records []schemas.RequestRecord, samples []schemas.Sample, decisio
 // LoadTiming reads the timing of the live case in folder dir (case.json,
 // summary.json, requests, samples.jsonl, decisions.jsonl).
 func LoadTiming(ctx context.Context, dir string) (*Timing, error) {
-	data, err := os.ReadFile(filepath.Join(dir, results.CaseFile))
+	spec, err := results.ReadSpec(dir)
 	if err != nil {
 		return nil, fmt.Errorf("timing of %s: %w", dir, err)
-	}
-	var spec schemas.Case
-	if err := json.Unmarshal(data, &spec); err != nil {
-		return nil, fmt.Errorf("timing of %s: %s: %w", dir, results.CaseFile, err)
 	}
 	sum, err := results.ReadSummary(dir)
 	if err != nil {
@@ -118,10 +107,10 @@ func (t *Timing) Draw(seed uint64) *Timing {
 
 func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 
-// grow returns ds extended with zeros to at least n entries.
-func grow(ds []time.Duration, n int) []time.Duration {
-	if len(ds) < n {
-		ds = append(ds, make([]time.Duration, n-len(ds))...)
+// grow returns ds extended to at least n entries, the new ones fill.
+func grow(ds []time.Duration, n int, fill time.Duration) []time.Duration {
+	for len(ds) < n {
+		ds = append(ds, fill)
 	}
 	return ds
 }
