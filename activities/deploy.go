@@ -52,6 +52,20 @@ func (a *Activities) Scale(ctx context.Context, in payload.ScaleInput) (schemas.
 	return w, classify(err)
 }
 
+// Workers reads a deployment's worker counts by state, as a blocking
+// planner polls them while it waits for a change to take.
+func (a *Activities) Workers(ctx context.Context, ref schemas.DeploymentRef) (schemas.Workers, error) {
+	d, err := a.deployer(ref.Backend)
+	if err != nil {
+		return schemas.Workers{}, err
+	}
+	s, err := d.Observe(ctx, ref)
+	if err != nil {
+		return schemas.Workers{}, classify(err)
+	}
+	return schemas.WorkersOf(s), nil
+}
+
 // midpoint is halfway between began and now: when a call that began then
 // most likely acted.
 func midpoint(began time.Time) time.Time { return began.Add(time.Since(began) / 2) }

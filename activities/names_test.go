@@ -25,7 +25,7 @@ func TestActivityNamesAreMethods(t *testing.T) {
 		payload.DeployActivity, payload.ScaleActivity, payload.CollectMetricsActivity, payload.ObserveActivity,
 		payload.DriveLoadActivity, payload.TeardownActivity, payload.SummarizeActivity, payload.CompareCasesActivity,
 		payload.StartPlannerEnvActivity, payload.StopPlannerEnvActivity, payload.ExternalAskActivity, payload.VirtualPollActivity,
-		payload.VirtualCompleteActivity}
+		payload.VirtualCompleteActivity, payload.WorkersActivity}
 	typ := reflect.TypeOf(&Activities{})
 	var methods []string
 	for i := 0; i < typ.NumMethod(); i++ {

@@ -46,6 +46,10 @@ type Decision struct {
 	Inputs       Inputs `json:"inputs"`
 	// Scaled is set when the change was asked of the deployment and accepted.
 	Scaled bool `json:"scaled,omitempty"`
+	// BlockedUntil is, after a blocking adjustment, when the planner
+	// resumed collecting metrics (trace time): from At until then it
+	// sampled nothing, and its next interval starts then.
+	BlockedUntil time.Duration `json:"blocked_until,omitempty"`
 	// ObservedLateMS and AppliedLateMS are how long after At a live
 	// planner read the interval's samples and its first scaling took
 	// effect (each the activity's midpoint, workflow time), in trace

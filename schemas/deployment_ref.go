@@ -61,6 +61,8 @@ type Workers struct {
 	DecodeReady     int `json:"decode_ready"`
 	PrefillStarting int `json:"prefill_starting"`
 	DecodeStarting  int `json:"decode_starting"`
+	PrefillDraining int `json:"prefill_draining,omitempty"`
+	DecodeDraining  int `json:"decode_draining,omitempty"`
 	// NumGPU counts the GPUs held, starting and draining workers included.
 	NumGPU int `json:"num_gpu"`
 	// AppliedAt is when the deployment took a scaling (the midpoint of the
@@ -71,5 +73,5 @@ type Workers struct {
 // WorkersOf reads a sample's worker counts.
 func WorkersOf(s Sample) Workers {
 	return Workers{PrefillReady: s.PrefillWorkers, DecodeReady: s.DecodeWorkers, PrefillStarting: s.PrefillStarting,
-		DecodeStarting: s.DecodeStarting, NumGPU: s.GPUsHeld}
+		DecodeStarting: s.DecodeStarting, PrefillDraining: s.PrefillDraining, DecodeDraining: s.DecodeDraining, NumGPU: s.GPUsHeld}
 }

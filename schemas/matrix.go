@@ -35,13 +35,18 @@ type Matrix struct {
 	SLO         SLO        `yaml:"slo" json:"slo"`
 }
 
+// SimGraphs are the simulator's shipped graphs, the default first
+// (deploy/configs; deploy/sim.Graphs names the same).
+var SimGraphs = []string{"planner_benchmark", "disagg_router", "always_remote"}
+
 // Backend says where the system under test comes from.
 type Backend struct {
 	Kind string `yaml:"kind" json:"kind"`
 	// Profile names the simulator's performance profile (sim only).
 	Profile string `yaml:"profile,omitempty" json:"profile,omitempty"`
-	// Graph names the simulator's graph variant: "disagg" (the seed's
-	// graphs.disagg_router, the default) or "disagg_remote" (sim only).
+	// Graph names the simulator's graph (sim only), one of SimGraphs:
+	// "planner_benchmark" (the seed's, the default), "disagg_router" or
+	// "always_remote".
 	Graph string `yaml:"graph,omitempty" json:"graph,omitempty"`
 	// Command is no longer read (a dynamo backend is a
 	// DynamoGraphDeployment); kept so old matrices get a clear error.

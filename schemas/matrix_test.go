@@ -114,7 +114,7 @@ func TestMatrixSyntaxAndShapeErrors(t *testing.T) {
 		{"endpoint without url", "name: n\nbackend: {kind: endpoint}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d, planner: {mode: noop}}]\n", "backend.url: must name the OpenAI-compatible base URL"},
 		{"endpoint without hook needs noop", "name: n\nbackend: {kind: endpoint, url: http://h:8000}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\n", "cases[0].planner.mode: must be noop: backend endpoint has no scale_command"},
 		{"endpoint dialect", "name: n\nbackend: {kind: endpoint, url: http://h:8000, metrics_dialect: statsd}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d, planner: {mode: noop}}]\n", "backend.metrics_dialect: must be dynamo or plannerbench"},
-		{"sim graph", "name: n\nbackend: {kind: sim, profile: p, graph: disagg_router}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\n", "backend.graph: must be disagg (the seed's graph) or disagg_remote"},
+		{"sim graph", "name: n\nbackend: {kind: sim, profile: p, graph: disagg_routr}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\n", "backend.graph: must be one of planner_benchmark, disagg_router, always_remote"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseMatrix([]byte(tc.in), "x.yaml")

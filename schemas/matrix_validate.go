@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -67,7 +68,8 @@ func (b Backend) validate(l errorList) {
 	switch b.Kind {
 	case BackendSim:
 		l.check(b.Profile != "", "profile", "must name a simulator profile such as %s", DefaultProfile)
-		l.check(b.Graph == "" || b.Graph == "disagg" || b.Graph == "disagg_remote", "graph", "must be disagg (the seed's graph) or disagg_remote, got %q", b.Graph)
+		l.check(b.Graph == "" || slices.Contains(SimGraphs, b.Graph) || b.Graph == "disagg" || b.Graph == "disagg_remote", "graph",
+			"must be one of %s (disagg and disagg_remote, earlier names, still work), got %q", strings.Join(SimGraphs, ", "), b.Graph)
 	case BackendEndpoint:
 		l.check(b.URL != "", "url", "must name the OpenAI-compatible base URL of the endpoint (without /v1)")
 		l.check(b.MetricsDialect == "" || b.MetricsDialect == "dynamo" || b.MetricsDialect == "plannerbench", "metrics_dialect",

@@ -45,6 +45,15 @@ type PlannerConfig struct {
 	PrefillQueueScaleDownThreshold float64  `yaml:"prefill_queue_scale_down_threshold" json:"prefill_queue_scale_down_threshold"`
 	DecodeKVScaleUpThreshold       float64  `yaml:"decode_kv_scale_up_threshold" json:"decode_kv_scale_up_threshold"`
 	DecodeKVScaleDownThreshold     float64  `yaml:"decode_kv_scale_down_threshold" json:"decode_kv_scale_down_threshold"`
+	// BlockingScaling makes the load planner wait after each change until
+	// the worker count reflects it, collecting and deciding nothing
+	// meanwhile, as the seed's LocalConnector did (blocking=True, its
+	// default). On by default.
+	BlockingScaling bool `yaml:"blocking_scaling" json:"blocking_scaling"`
+	// PrefillQueuePerWorker divides the load planner's mean prefill queue
+	// by the prefill workers, as Dynamo's planner does from 93702e44
+	// (2025-05-20); off by default, as in the seed's run.
+	PrefillQueuePerWorker bool `yaml:"prefill_queue_per_worker" json:"prefill_queue_per_worker"`
 	// DecodeGraceIntervals is how many adjustment intervals after a decode
 	// scale-up no decode scale-down may happen.
 	DecodeGraceIntervals int `yaml:"decode_grace_intervals" json:"decode_grace_intervals"`
@@ -81,6 +90,7 @@ func DefaultPlannerConfig() PlannerConfig {
 		DecodeKVScaleUpThreshold:       0.9,
 		DecodeKVScaleDownThreshold:     0.5,
 		DecodeGraceIntervals:           3,
+		BlockingScaling:                true,
 		TTFT:                           Duration(500 * time.Millisecond),
 		ITL:                            Duration(50 * time.Millisecond),
 		Predictor:                      PredictorMovingAverage,

@@ -28,4 +28,7 @@ type TimelineRow struct {
 	Reason       string `json:"reason,omitempty"`
 	// Inputs is the decision's inputs as JSON.
 	Inputs string `json:"inputs,omitempty"`
+	// PlannerWaiting marks samples taken while a blocking planner waited
+	// for a change to take: the planner itself sampled nothing then.
+	PlannerWaiting bool `json:"planner_waiting,omitempty"`
 }

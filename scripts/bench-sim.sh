@@ -49,7 +49,7 @@ echo "== 2. seed load, first 120 s, 2p2d: time_scale 10 vs 1"
 "$BIN" trace synth --time-duration 120 --request-rate-min 5 --request-rate-max 20 --request-rate-period 150 \
   --isl1 3000 --osl1 150 --isl2 3000 --osl2 150 --output-file "$OUT/seed120.jsonl" >/dev/null
 for k in 10 1; do
-  start_sim "$OUT" --config disagg_2p2d --time-scale "$k"
+  start_sim "$OUT" --config planner_benchmark_2p2d --time-scale "$k"
   rm -rf "$OUT/seed_ts$k"
   s0=$(date +%s.%N)
   "$BIN" load --url "$SIM_URL" --trace "$OUT/seed120.jsonl" --out "$OUT/seed_ts$k" --time-scale "$k" >"$OUT/seed_ts$k.txt"

@@ -76,7 +76,7 @@ func writeEvenTrace(t *testing.T, n int, every time.Duration, isl, osl int) stri
 }
 
 func TestLoadAgainstSimProcess(t *testing.T) {
-	url := startSim(t, "--config", "disagg_2p2d", "--time-scale", "20")
+	url := startSim(t, "--config", "disagg_router_2p2d", "--time-scale", "20")
 	trace := writeEvenTrace(t, 100, 100*time.Millisecond, 1000, 30)
 	out := filepath.Join(t.TempDir(), "case")
 	code, stdout, stderr := runCLI(t, "load", "--url", url, "--trace", trace, "--out", out, "--time-scale", "20")
@@ -106,7 +106,7 @@ func TestLoadAgainstSimProcess(t *testing.T) {
 // resumes it: every trace index ends up in the parts exactly once, and every
 // part reads back.
 func TestLoadCrashAndResume(t *testing.T) {
-	url := startSim(t, "--config", "disagg_2p2d", "--time-scale", "10")
+	url := startSim(t, "--config", "disagg_router_2p2d", "--time-scale", "10")
 	trace := writeEvenTrace(t, 600, 100*time.Millisecond, 500, 40) // 60 s of trace, 6 s of wall time
 	out := filepath.Join(t.TempDir(), "case")
 	first := exec.Command(binary(t), "load", "--url", url, "--trace", trace, "--out", out, "--time-scale", "10")

@@ -170,7 +170,7 @@ between its send and its response headers, and prints their spread:
 	f.StringVar(&plannerURL, "planner-url", "", "an external planner speaking plannerbench's HTTP protocol (sets --planner external)")
 	f.StringVar(&plannerCommand, "planner-command", "", "start this planner (sh -c) before the replay and stop it after; it must listen on --planner-url")
 	f.StringVar(&graphConfig, "config", "", "graph configuration file (engine settings; worker counts come from --deployment); overrides --graph")
-	f.StringVar(&graphVariant, "graph", sim.GraphDisagg, "shipped graph: disagg (the seed's graphs.disagg_router) or disagg_remote (every prefill remote)")
+	f.StringVar(&graphVariant, "graph", sim.GraphPlannerBenchmark, "shipped graph: planner_benchmark (the seed's: the guide's own files), disagg_router (Dynamo's disagg_router.yaml example) or always_remote")
 	f.StringVar(&outDir, "out", "", "write the case's folder here (case.json, summary.json, timeline.parquet, tensorboard/, requests/), as a live case writes it")
 	f.StringVar(&name, "name", "", "the case's name in case.json and in reports (default <deployment>-<planner>)")
 	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets")

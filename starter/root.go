@@ -75,7 +75,7 @@ the load and compares the results.`,
 			stopProfile()
 		}
 	}
-	root.AddCommand(newTraceCommand(), etcdcmd.NewCommand(), newCalibrateCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand(),
+	root.AddCommand(newTraceCommand(), etcdcmd.NewCommand(), newCalibrateCommand(), newFitCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand(),
 		newSubmitCommand(), newListCommand(), newStatusCommand(), newWatchCommand(), newResultsCommand(), newCancelCommand(), newRerunCommand(), newReportCommand(), newGPUCommand(), newSweepCommand())
 	return root
 }

@@ -43,8 +43,9 @@ func PlannerWorkflow(ctx workflow.Context, in PlannerInput) (PlannerState, error
 			return st, workflow.NewContinueAsNewError(ctx, PlannerWorkflowName, in)
 		}
 		// Ticks are on a grid from the case's start, so a late tick (after
-		// an outage) does not shift the ones after it.
-		next := in.T0.Add(time.Duration(st.Ticks+1) * wallInterval)
+		// an outage) does not shift the ones after it; a blocking
+		// adjustment moves the grid to its end (st.Planner.Offset).
+		next := in.T0.Add(time.Duration(st.Ticks+1)*wallInterval + wallOf(in, st.Planner.Offset))
 		wait := next.Sub(workflow.Now(ctx))
 		timerCtx, cancelTimer := workflow.WithCancel(ctx)
 		sel := workflow.NewSelector(ctx)
@@ -77,11 +78,11 @@ func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *Plann
 		st.TickTimes = st.TickTimes[len(st.TickTimes)-maxTickTimes:]
 	}
 	adjust := in.Config.AdjustmentInterval.D()
-	to := time.Duration(st.Ticks) * adjust
+	to := time.Duration(st.Ticks)*adjust + st.Planner.Offset
 	// How late, in trace time, after the interval's end an activity ran
 	// (the midpoint of its round trip, workflow time): recorded so that a
 	// replay can keep the live run's timing.
-	nominal := in.T0.Add(time.Duration(st.Ticks) * time.Duration(float64(adjust)/timeScale(in)))
+	nominal := in.T0.Add(time.Duration(st.Ticks)*time.Duration(float64(adjust)/timeScale(in)) + wallOf(in, st.Planner.Offset))
 	lateMS := func(from time.Time) float64 {
 		return schemas.LateMS(from.Add(workflow.Now(ctx).Sub(from)/2), nominal, timeScale(in))
 	}
@@ -112,11 +113,64 @@ func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *Plann
 		return w, err
 	})
 	d.ObservedLateMS, d.AppliedLateMS = observedLate, appliedLate
+	if ps.Blocking != nil {
+		d, ps = block(ctx, scaleCtx, in, d, ps, schemas.WorkersOf(window[len(window)-1]), &appliedLate, nominal)
+		d.AppliedLateMS = appliedLate
+	}
 	st.Planner = ps
 	if d.Scaled {
 		st.Scalings++
 	}
 	st.Last = &d
+}
+
+// block applies a blocking adjustment (planner.Blocking), starting from
+// the workers w of the interval's last sample, as the seed's
+// LocalConnector did: each change in turn through the Scale activity,
+// then the Workers activity every poll period (trace time, divided by the
+// time scale) until the change shows, collecting and deciding nothing
+// meanwhile. A stop signal is honoured between polls by the caller's
+// next select; the adjustment in flight finishes first, as upstream's
+// await does. It returns the decision with what happened and the state
+// whose next interval starts now.
+func block(ctx, scaleCtx workflow.Context, in PlannerInput, d schemas.Decision, ps planner.State, w schemas.Workers, appliedLate *float64, nominal time.Time) (schemas.Decision, planner.State) {
+	traceNow := func() time.Duration {
+		return time.Duration(float64(workflow.Now(ctx).Sub(in.T0)) * timeScale(in))
+	}
+	pollCtx := nodeOptions(ctx, in.NodeQueue, 30*time.Second, 0, 3)
+	for {
+		now := traceNow()
+		step := ps.Blocking.Next(now, w)
+		switch {
+		case step.Apply != nil:
+			var nw schemas.Workers
+			scaling := workflow.Now(ctx)
+			err := workflow.ExecuteActivity(scaleCtx, payload.ScaleActivity, payload.ScaleInput{Deployment: in.Deployment, Target: *step.Apply}).Get(ctx, &nw)
+			if err != nil {
+				ps.Blocking.Failed(now, err)
+				continue
+			}
+			if *appliedLate == 0 {
+				*appliedLate = schemas.LateMS(scaling.Add(workflow.Now(ctx).Sub(scaling)/2), nominal, timeScale(in))
+				if !nw.AppliedAt.IsZero() {
+					*appliedLate = schemas.LateMS(nw.AppliedAt, nominal, timeScale(in))
+				}
+			}
+			d.Scaled, w = true, nw
+		case step.Wait > 0:
+			_ = workflow.Sleep(ctx, wallOf(in, step.Wait))
+			if err := workflow.ExecuteActivity(pollCtx, payload.WorkersActivity, in.Deployment).Get(ctx, &w); err != nil {
+				workflow.GetLogger(ctx).Warn("reading the workers failed; polling again", "error", err)
+			}
+		default:
+			return planner.EndBlocking(ps, d, now, w)
+		}
+	}
+}
+
+// wallOf converts a trace-time duration to wall time.
+func wallOf(in PlannerInput, d time.Duration) time.Duration {
+	return time.Duration(float64(d) / timeScale(in))
 }
 
 // timeScale is the deployment's time scale (trace seconds a wall second).

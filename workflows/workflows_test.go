@@ -210,7 +210,9 @@ func (s *workflowSuite) TestPlannerTicksEveryIntervalAndScales() {
 	})
 	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(schemas.Workers{PrefillReady: 1, DecodeReady: 1, PrefillStarting: 1}, nil)
 	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(StopSignal, nil) }, 35*time.Second) // 7 ticks at 5 s (10 s / time scale 2)
-	s.env.ExecuteWorkflow(PlannerWorkflow, plannerInput())
+	in := plannerInput()
+	in.Config.BlockingScaling = false // the grid without blocking (TestPlannerBlocksWhileAChangeTakes)
+	s.env.ExecuteWorkflow(PlannerWorkflow, in)
 	s.NoError(s.env.GetWorkflowError())
 	var st PlannerState
 	s.NoError(s.env.GetWorkflowResult(&st))
@@ -226,6 +228,59 @@ func (s *workflowSuite) TestPlannerTicksEveryIntervalAndScales() {
 	}
 	s.Greater(st.Scalings, 0)
 	s.Equal(schemas.PlannerLoad, st.Last.Mode)
+}
+
+// With blocking scaling (the seed's LocalConnector) the planner applies a
+// change, polls the workers every 5 s of trace time (2.5 s of wall time
+// at time scale 2) until it has taken, samples and decides nothing
+// meanwhile, and starts its next interval when it has: the next window
+// begins where the wait ended, not on the 10 s grid.
+func (s *workflowSuite) TestPlannerBlocksWhileAChangeTakes() {
+	in := plannerInput()
+	s.env.SetStartTime(in.T0)
+	var mu sync.Mutex
+	var windows [][2]time.Duration
+	var polls []time.Time
+	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, o payload.ObserveInput) ([]schemas.Sample, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if o.To == 0 {
+			return nil, nil
+		}
+		windows = append(windows, [2]time.Duration{o.From, o.To})
+		q := 0.0
+		if len(windows) == 1 {
+			q = 50 // the first interval asks for a prefill worker
+		}
+		return []schemas.Sample{{At: o.From, PrefillWorkers: 1, DecodeWorkers: 1, PrefillQueueSize: 0, KVLoads: []float64{0.4}},
+			{At: o.To, PrefillWorkers: 1, DecodeWorkers: 1, PrefillQueueSize: q, KVLoads: []float64{0.4}}}, nil
+	})
+	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(schemas.Workers{PrefillReady: 1, DecodeReady: 1, PrefillStarting: 1}, nil)
+	s.env.OnActivity(act.Workers, mock.Anything, mock.Anything).Return(func(context.Context, schemas.DeploymentRef) (schemas.Workers, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		polls = append(polls, s.env.Now())
+		if len(polls) < 3 { // starting for two polls, ready at the third
+			return schemas.Workers{PrefillReady: 1, DecodeReady: 1, PrefillStarting: 1}, nil
+		}
+		return schemas.Workers{PrefillReady: 2, DecodeReady: 1}, nil
+	})
+	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(StopSignal, nil) }, 25*time.Second)
+	s.env.ExecuteWorkflow(PlannerWorkflow, in)
+	s.NoError(s.env.GetWorkflowError())
+	var st PlannerState
+	s.NoError(s.env.GetWorkflowResult(&st))
+	s.Require().Len(polls, 3)
+	for i, p := range polls {
+		s.Equal(time.Duration(i+1)*2500*time.Millisecond, p.Sub(in.T0.Add(5*time.Second)), "poll %d: every 5 s of trace time after the change", i+1)
+	}
+	// The change was applied at 10 s and took at the third poll (25 s of
+	// trace time); the next interval is [25 s, 35 s], not [10 s, 20 s].
+	s.Require().GreaterOrEqual(len(windows), 2)
+	s.Equal([2]time.Duration{0, 10 * time.Second}, windows[0])
+	s.Equal([2]time.Duration{25 * time.Second, 35 * time.Second}, windows[1])
+	s.Equal(15*time.Second, st.Planner.Offset)
+	s.Equal(1, st.Scalings)
 }
 
 // Each decision records how late after its interval's end its scaling

@@ -22,6 +22,7 @@ const (
 	SynthesizeTraceActivity = "SynthesizeTrace"
 	DeployActivity          = "Deploy"
 	ScaleActivity           = "Scale"
+	WorkersActivity         = "Workers"
 	CollectMetricsActivity  = "CollectMetrics"
 	ObserveActivity         = "Observe"
 	DriveLoadActivity       = "DriveLoad"

@@ -68,7 +68,7 @@ func TestPrefillWorkerOneJobAtATimeOrBatched(t *testing.T) {
 		prof, err := LoadProfile("h100-llama8b")
 		require.NoError(t, err)
 		prof.PrefillBatchCost = cost
-		cfg := DefaultGraphConfig()
+		cfg := disaggRouterGraph(t)
 		alwaysRemote(&cfg)
 		cfg.PrefillWorkerBatching = batching
 		cfg.DecodeWorkers = 4 // one each, so no first token waits on another's step

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -32,6 +33,10 @@ type GraphConfig struct {
 	// Router is how the frontend picks a decode worker: RouterKV (Dynamo's
 	// KV-aware cost) or RouterLeastLoaded.
 	Router string `yaml:"router" json:"router"`
+	// KVLoadRefresh is how old the kv-load router's snapshot of the
+	// decode workers' cache usage gets before it is retaken (0: the
+	// Processor's aggregator, DefaultKVLoadRefresh).
+	KVLoadRefresh *schemas.Duration `yaml:"kv_load_refresh,omitempty" json:"kv_load_refresh,omitempty"`
 	// RouterSeed seeds the KV router's random tie-break, so a replay is
 	// reproducible.
 	RouterSeed uint64 `yaml:"router_seed" json:"router_seed"`
@@ -48,54 +53,90 @@ type GraphConfig struct {
 	StartupDelay *schemas.Duration `yaml:"startup_delay,omitempty" json:"startup_delay,omitempty"`
 }
 
+// kvLoadRefresh is the kv-load router's snapshot period.
+func (c *GraphConfig) kvLoadRefresh() time.Duration {
+	if c.KVLoadRefresh != nil {
+		return c.KVLoadRefresh.D()
+	}
+	return DefaultKVLoadRefresh
+}
+
 // Routers (GraphConfig.Router).
 const (
 	// RouterKV is Dynamo's KV-aware router: prefix overlap against load.
 	RouterKV = "kv"
+	// RouterKVLoad is the seed's benchmark files' router (kv-load): the
+	// decode worker with the lowest gpu_cache_usage_perc, from a snapshot
+	// refreshed every KVLoadRefresh.
+	RouterKVLoad = "kv-load"
 	// RouterLeastLoaded sends a request to the decode worker with the least
 	// KV in use and queued (plannerbench's earlier router).
 	RouterLeastLoaded = "least-loaded"
 )
 
-// DefaultGraphConfig is the seed's 1p1d graph, graphs.disagg_router with
-// Dynamo's examples/llm/configs/disagg_router.yaml (ai-dynamo/dynamo commit
-// 165f7634c000b8bd38d5aa275fe6485e55329b41); deploy/configs/disagg_1p1d.yaml
-// gives each setting's source.
+// DefaultGraphConfig is the seed's 1p1d graph: the planner benchmark
+// guide's disagg_1p1d.yml (ai-dynamo/dynamo commit
+// 7d5d6f8c086ac2fc3094cb05d240e8dc71ad4f7d); deploy/configs/
+// planner_benchmark_1p1d.yaml gives each setting's source.
 func DefaultGraphConfig() GraphConfig {
 	return GraphConfig{
-		Name: "disagg_1p1d", Model: schemas.DefaultModel, PrefillWorkers: 1, DecodeWorkers: 1, GPUsPerEngine: 1,
+		Name: GraphPlannerBenchmark + "_1p1d", Model: schemas.DefaultModel, PrefillWorkers: 1, DecodeWorkers: 1, GPUsPerEngine: 1,
 		BlockSize: 64, MaxModelLen: 16384, MaxNumBatchedTokens: 16384,
-		ConditionalDisagg: true, MaxLocalPrefillLength: 10, MaxPrefillQueueSize: 2, PrefixCaching: true,
-		Router: RouterKV, MaxGPUs: 8,
+		Router: RouterKVLoad, MaxGPUs: 8,
 	}
 }
 
 // ForDeployment returns the default graph with d's worker counts.
 func ForDeployment(d schemas.Deployment) GraphConfig {
 	c := DefaultGraphConfig()
-	c.Name = "disagg_" + d.String()
+	c.Name = GraphPlannerBenchmark + "_" + d.String()
 	c.PrefillWorkers, c.DecodeWorkers = d.Prefill, d.Decode
 	return c
 }
 
-// Graph variants shipped in deploy/configs as VARIANT_1p1d.yaml and
-// VARIANT_2p2d.yaml.
+// Graphs shipped in deploy/configs as NAME_1p1d.yaml and NAME_2p2d.yaml.
 const (
-	// GraphDisagg is the seed's graph, graphs.disagg_router (the default).
-	GraphDisagg = "disagg"
-	// GraphDisaggRemote prefills every prompt remotely, with least-loaded
-	// routing and no prefix caching.
-	GraphDisaggRemote = "disagg_remote"
+	// GraphPlannerBenchmark is the seed's graph (the default): the guide's
+	// own disagg_1p1d.yml / disagg_2p2d.yaml, every prefill remote,
+	// kv-load routing, no prefix caching.
+	GraphPlannerBenchmark = "planner_benchmark"
+	// GraphDisaggRouter is Dynamo's examples/llm/configs/disagg_router.yaml:
+	// KV router, conditional disaggregation, prefix caching.
+	GraphDisaggRouter = "disagg_router"
+	// GraphAlwaysRemote is disagg_router with every prefill remote,
+	// least-loaded routing and no prefix caching (not an upstream graph).
+	GraphAlwaysRemote = "always_remote"
 )
 
-// ForGraph returns the shipped graph variant ("" is GraphDisagg) with d's
-// worker counts.
-func ForGraph(variant string, d schemas.Deployment) (GraphConfig, error) {
-	if variant == "" {
-		variant = GraphDisagg
+// Graphs lists the shipped graphs, the default first.
+var Graphs = schemas.SimGraphs
+
+// graphAliases are the names earlier versions gave the shipped graphs.
+var graphAliases = map[string]string{"disagg": GraphDisaggRouter, "disagg_remote": GraphAlwaysRemote}
+
+// GraphName resolves a graph name ("" is the default, earlier names are
+// accepted) to a shipped graph, or says which exist.
+func GraphName(name string) (string, error) {
+	if name == "" {
+		return GraphPlannerBenchmark, nil
 	}
-	if variant != GraphDisagg && variant != GraphDisaggRemote {
-		return GraphConfig{}, fmt.Errorf("unknown graph %q (shipped: %s, %s)", variant, GraphDisagg, GraphDisaggRemote)
+	if n, ok := graphAliases[name]; ok {
+		return n, nil
+	}
+	for _, g := range Graphs {
+		if g == name {
+			return g, nil
+		}
+	}
+	return "", fmt.Errorf("unknown graph %q (shipped: %s)", name, strings.Join(Graphs, ", "))
+}
+
+// ForGraph returns the shipped graph ("" is GraphPlannerBenchmark) with
+// d's worker counts.
+func ForGraph(variant string, d schemas.Deployment) (GraphConfig, error) {
+	variant, err := GraphName(variant)
+	if err != nil {
+		return GraphConfig{}, err
 	}
 	c, err := LoadGraphConfig(variant + "_1p1d")
 	if err != nil {
@@ -125,7 +166,9 @@ func (c *GraphConfig) Validate() error {
 	check(c.MaxLocalPrefillLength >= 0, "max_local_prefill_length: must be >= 0")
 	check(c.MaxPrefillQueueSize >= 0, "max_prefill_queue_size: must be >= 0")
 	check(c.MaxGPUs >= 0, "max_gpus: must be >= 0")
-	check(c.Router == RouterKV || c.Router == RouterLeastLoaded, fmt.Sprintf("router: must be %s or %s, got %q", RouterKV, RouterLeastLoaded, c.Router))
+	check(c.Router == RouterKV || c.Router == RouterKVLoad || c.Router == RouterLeastLoaded,
+		fmt.Sprintf("router: must be %s, %s or %s, got %q", RouterKVLoad, RouterKV, RouterLeastLoaded, c.Router))
+	check(c.KVLoadRefresh == nil || *c.KVLoadRefresh >= 0, "kv_load_refresh: must be >= 0")
 	check(c.MaxGPUs == 0 || (c.PrefillWorkers+c.DecodeWorkers)*max(c.GPUsPerEngine, 1) <= c.MaxGPUs, "prefill_workers, decode_workers: need more GPUs than max_gpus")
 	check(c.StartupDelay == nil || *c.StartupDelay >= 0, "startup_delay: must be >= 0")
 	if err := c.Faults.Validate(); err != nil {
@@ -138,7 +181,7 @@ func (c *GraphConfig) Validate() error {
 }
 
 // LoadGraphConfig reads a graph configuration file. A bare name such as
-// "disagg_1p1d" (or "disagg_1p1d.yaml") that is not an existing file is looked
+// "planner_benchmark_1p1d" (or "planner_benchmark_1p1d.yaml") that is not an existing file is looked
 // up among the configurations shipped in deploy/configs.
 func LoadGraphConfig(nameOrPath string) (*GraphConfig, error) {
 	data, err := os.ReadFile(nameOrPath)

@@ -65,6 +65,8 @@ type Engine struct {
 	rng *rand.Rand
 	// faults are the injected failures in force.
 	faults Faults
+	// kvLoad is the kv-load router's snapshot of the decode workers.
+	kvLoad kvLoadView
 
 	nextSeq         uint64
 	blocksPerWorker int
@@ -162,9 +164,12 @@ func (e *Engine) Abort(h Handle) {
 // parks it until one is ready.
 func (e *Engine) route(s *sequence) {
 	var best *decodeWorker
-	if e.cfg.Router == RouterKV {
+	switch e.cfg.Router {
+	case RouterKV:
 		best = e.routeKV(s)
-	} else {
+	case RouterKVLoad:
+		best = e.routeKVLoad()
+	default:
 		best = e.leastLoaded()
 	}
 	if best == nil {

@@ -15,7 +15,7 @@ func testEngine(t testing.TB, prefill, decode int, mutate ...func(*GraphConfig))
 	t.Helper()
 	prof, err := LoadProfile("h100-llama8b")
 	require.NoError(t, err)
-	cfg := DefaultGraphConfig()
+	cfg := disaggRouterGraph(t)
 	cfg.PrefillWorkers, cfg.DecodeWorkers = prefill, decode
 	for _, m := range mutate {
 		m(&cfg)
@@ -25,7 +25,16 @@ func testEngine(t testing.TB, prefill, decode int, mutate ...func(*GraphConfig))
 	return e
 }
 
-// alwaysRemote is the disagg_remote variant: every prompt prefilled on a
+// disaggRouterGraph is the disagg_router graph (KV router, conditional
+// disaggregation, prefix caching) the engine tests were written on.
+func disaggRouterGraph(t testing.TB) GraphConfig {
+	t.Helper()
+	c, err := LoadGraphConfig(GraphDisaggRouter + "_1p1d")
+	require.NoError(t, err)
+	return *c
+}
+
+// alwaysRemote is the always_remote variant: every prompt prefilled on a
 // prefill worker, so queue mechanics show.
 func alwaysRemote(c *GraphConfig) {
 	c.ConditionalDisagg, c.PrefixCaching, c.Router = false, false, RouterLeastLoaded

@@ -28,7 +28,7 @@ func FuzzRequestDecoding(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	eng, err := NewEngine(prof, DefaultGraphConfig())
+	eng, err := NewEngine(prof, disaggRouterGraph(f))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func TestIdleTTFTAndITLOverHTTPEqualTheProfile(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			prof, err := LoadProfile(name)
 			require.NoError(t, err)
-			cfg := DefaultGraphConfig()
+			cfg := disaggRouterGraph(t)
 			eng, err := NewEngine(prof, cfg)
 			require.NoError(t, err)
 			rt := NewRealtime(eng, 1)

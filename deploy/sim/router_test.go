@@ -105,11 +105,11 @@ func TestKVRouterSpreadsIdleLoadAtRandomAndAvoidsQueues(t *testing.T) {
 
 func TestLeastLoadedRouterStillAvailable(t *testing.T) {
 	_, err := NewEngine(testEngine(t, 1, 1).Profile(), func() GraphConfig {
-		c := DefaultGraphConfig()
+		c := disaggRouterGraph(t)
 		c.Router = "nearest"
 		return c
 	}())
-	require.ErrorContains(t, err, `router: must be kv or least-loaded, got "nearest"`)
+	require.ErrorContains(t, err, `router: must be kv-load, kv or least-loaded, got "nearest"`)
 	e := testEngine(t, 1, 2, alwaysRemote)
 	var a, b Handle
 	e.Schedule(0, func() { a, _ = e.Submit(&Request{PromptTokens: 8000, MaxTokens: 500}) })

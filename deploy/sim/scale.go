@@ -87,6 +87,10 @@ func (e *Engine) addDecode(state WorkerState) {
 		e.Schedule(e.now+e.startup, func() {
 			if w.state == WorkerStarting {
 				w.state = WorkerReady
+				// A parked request would wait for the kv-load router's
+				// next snapshot, at most its refresh period; taking one
+				// now keeps the model simple at a cost of under 0.4 s.
+				e.kvLoad.valid = false
 				parked := e.routing
 				e.routing = nil
 				for _, s := range parked {

@@ -57,10 +57,10 @@ func TestEveryShippedNumberHasASource(t *testing.T) {
 
 // The shipped seed graph and DefaultGraphConfig say the same.
 func TestDefaultGraphIsTheShippedSeedGraph(t *testing.T) {
-	c, err := LoadGraphConfig("disagg_1p1d")
+	c, err := LoadGraphConfig("planner_benchmark_1p1d")
 	require.NoError(t, err)
 	require.Equal(t, DefaultGraphConfig(), *c)
-	for _, v := range []string{GraphDisagg, GraphDisaggRemote} {
+	for _, v := range Graphs {
 		for _, d := range []string{"1p1d", "2p2d"} {
 			shipped, err := LoadGraphConfig(v + "_" + d)
 			require.NoError(t, err)
@@ -69,8 +69,16 @@ func TestDefaultGraphIsTheShippedSeedGraph(t *testing.T) {
 			require.Equal(t, *shipped, got)
 		}
 	}
-	_, err = ForGraph("disagg_router", mustDeployment(t, "1p1d"))
-	require.ErrorContains(t, err, `unknown graph "disagg_router" (shipped: disagg, disagg_remote)`)
+	_, err = ForGraph("disagg_routr", mustDeployment(t, "1p1d"))
+	require.ErrorContains(t, err, `unknown graph "disagg_routr" (shipped: planner_benchmark, disagg_router, always_remote)`)
+	// The names earlier versions used still resolve.
+	for old, now := range map[string]string{"disagg": GraphDisaggRouter, "disagg_remote": GraphAlwaysRemote, "": GraphPlannerBenchmark} {
+		got, err := ForGraph(old, mustDeployment(t, "2p2d"))
+		require.NoError(t, err)
+		want, err := LoadGraphConfig(now + "_2p2d")
+		require.NoError(t, err)
+		require.Equal(t, *want, got, old)
+	}
 }
 
 func mustDeployment(t *testing.T, s string) schemas.Deployment {

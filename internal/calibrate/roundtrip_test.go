@@ -48,7 +48,7 @@ func roundTripTrace(t *testing.T) string {
 func TestCalibrateRoundTrip(t *testing.T) {
 	truth, err := sim.LoadProfile("h100-llama8b")
 	require.NoError(t, err)
-	graph, err := sim.ForGraph(sim.GraphDisaggRemote, schemas.Deployment{Prefill: 2, Decode: 1})
+	graph, err := sim.ForGraph(sim.GraphAlwaysRemote, schemas.Deployment{Prefill: 2, Decode: 1})
 	require.NoError(t, err)
 	trace := roundTripTrace(t)
 	noop := schemas.DefaultPlannerConfig()

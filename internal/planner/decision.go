@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"time"
 
 	"plannerbench/schemas"
 )
@@ -23,6 +24,12 @@ type State struct {
 	ResetKnown   bool `json:"reset_known"`
 	ResetPrefill int  `json:"reset_prefill"`
 	ResetDecode  int  `json:"reset_decode"`
+	// Blocking is the blocking adjustment being applied (load planner with
+	// blocking_scaling), nil otherwise.
+	Blocking *Blocking `json:"blocking,omitempty"`
+	// Offset is how far blocking adjustments have moved the intervals:
+	// interval n ends at n adjustment intervals plus Offset (trace time).
+	Offset time.Duration `json:"offset,omitempty"`
 }
 
 // MarkReset records the ready workers at the start of an interval.
@@ -123,6 +130,11 @@ func decideLoad(cfg schemas.PlannerConfig, st State, w []schemas.Sample, d schem
 	gpu := p*cfg.PrefillEngineNumGPU + dec*cfg.DecodeEngineNumGPU
 	in.GPUsBefore = gpu
 	var reasons []string
+	if cfg.PrefillQueuePerWorker && p > 0 {
+		// From ai-dynamo/dynamo 93702e44 (2025-05-20) the planner compares
+		// the queue mean per prefill worker; the seed's run (7d5d6f8c) did not.
+		in.AvgPrefillQueue /= float64(p)
+	}
 	avgQ, avgKV := in.AvgPrefillQueue, in.AvgKVLoad
 	// apply asks for one change; what it says is recorded in the reason.
 	apply := func(role string, delta int, why string) bool {

@@ -199,6 +199,7 @@ func TestLoadPlannerEmptyWindowCountsGraceDown(t *testing.T) {
 // workers serving or starting.
 func TestTickAppliesChangesInOrder(t *testing.T) {
 	cfg := schemas.DefaultPlannerConfig()
+	cfg.BlockingScaling = false
 	w := window(2, 2, []float64{4, 5, 6, 7, 8, 9, 10, 11, 12, 13}, 0.3)
 	w[len(w)-1].DecodeStarting = 1 // asked for before, not ready yet
 	var asked []schemas.Target

@@ -39,7 +39,13 @@ func Tick(cfg schemas.PlannerConfig, perf PerfModel, st State, at time.Duration,
 		target, after = t, &w
 		return nil
 	}
+	blocking := cfg.Mode == schemas.PlannerLoad && cfg.BlockingScaling
+	var changes []Change
 	act := func(role string, delta int) (bool, error) {
+		if blocking { // applied one at a time by the driver (Blocking.Next)
+			changes = append(changes, Change{Role: role, Delta: delta})
+			return true, nil
+		}
 		t := target
 		if role == rolePrefill {
 			t.Prefill += delta
@@ -59,6 +65,10 @@ func Tick(cfg schemas.PlannerConfig, perf PerfModel, st State, at time.Duration,
 		}
 	}
 	st.MarkReset(last.PrefillWorkers, last.DecodeWorkers)
+	st.Blocking = nil
+	if len(changes) > 0 {
+		st.Blocking = &Blocking{Pending: changes}
+	}
 	if after != nil {
 		d.Scaled = true
 		st.MarkReset(after.PrefillReady, after.DecodeReady)

@@ -52,4 +52,5 @@ var TimelineArrowSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "reason", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "inputs", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "kv_usage", Type: arrow.PrimitiveTypes.Float64},
+	{Name: "planner_waiting", Type: arrow.FixedWidthTypes.Boolean},
 }, nil)

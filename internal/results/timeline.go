@@ -53,6 +53,7 @@ func buildTimelineBatch(mem memory.Allocator, rows []schemas.TimelineRow) arrow.
 		appendString(f[14], r.Reason)
 		appendString(f[15], r.Inputs)
 		f[16].(*array.Float64Builder).Append(r.KVUsage)
+		f[17].(*array.BooleanBuilder).Append(r.PlannerWaiting)
 	}
 	return b.NewRecordBatch()
 }
@@ -64,8 +65,9 @@ func ReadTimeline(ctx context.Context, path string) ([]schemas.TimelineRow, erro
 		return nil, err
 	}
 	defer tbl.Release()
-	// Files written before kv_usage was added have one column less.
-	if n := int(tbl.NumCols()); n != TimelineArrowSchema.NumFields() && n != TimelineArrowSchema.NumFields()-1 {
+	// Files written before kv_usage and planner_waiting were added have
+	// fewer columns.
+	if n := int(tbl.NumCols()); n < TimelineArrowSchema.NumFields()-2 || n > TimelineArrowSchema.NumFields() {
 		return nil, fmt.Errorf("%s: has %d columns, want %d", path, tbl.NumCols(), TimelineArrowSchema.NumFields())
 	}
 	rdr := array.NewTableReader(tbl, 64<<10)
@@ -85,6 +87,9 @@ func ReadTimeline(ctx context.Context, path string) ([]schemas.TimelineRow, erro
 			}
 			if len(c) > 16 {
 				r.KVUsage = c[16].(*array.Float64).Value(i)
+			}
+			if len(c) > 17 {
+				r.PlannerWaiting = c[17].(*array.Boolean).Value(i)
 			}
 			if !c[12].IsNull(i) {
 				r.Decided, r.DeltaPrefill, r.DeltaDecode = true, i32(12, i), i32(13, i)
@@ -123,7 +128,10 @@ func TensorBoardTags() []string {
 
 // WriteTensorBoard writes the timeline as TensorBoard scalars under dir,
 // one event a sample, the step being whole trace seconds since the start and
-// the wall time start plus the trace time.
+// the wall time start plus the trace time. Rows taken while a blocking
+// planner waited for a change are left out, as the seed's planner wrote
+// no scalars then (its TensorBoard draws those gaps as straight lines);
+// the timeline keeps them.
 func WriteTensorBoard(dir string, start time.Time, rows []schemas.TimelineRow) (string, error) {
 	w, err := tfevents.Create(dir, start)
 	if err != nil {
@@ -132,6 +140,9 @@ func WriteTensorBoard(dir string, start time.Time, rows []schemas.TimelineRow) (
 	scalars := make([]tfevents.Scalar, len(tensorBoardScalars))
 	for i := range rows {
 		r := &rows[i]
+		if r.PlannerWaiting {
+			continue // the seed's planner logged nothing while it waited
+		}
 		for k, s := range tensorBoardScalars {
 			scalars[k] = tfevents.Scalar{Tag: s.tag, Value: s.value(r)}
 		}
@@ -175,6 +186,13 @@ func TimelineFromSamples(samples []schemas.Sample, decisions []schemas.Decision)
 		}
 	}
 	for _, d := range decisions {
+		if d.BlockedUntil > d.At {
+			for k := range rows {
+				if at := samples[k].At; at > d.At && at < d.BlockedUntil {
+					rows[k].PlannerWaiting = true
+				}
+			}
+		}
 		i := sort.Search(len(rows), func(i int) bool { return samples[i].At > d.At }) - 1
 		if i < 0 {
 			continue

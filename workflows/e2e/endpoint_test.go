@@ -36,7 +36,7 @@ func TestEndpointBackendAgainstAnOutsideSimulator(t *testing.T) {
 
 	// The outside deployment: the seed graph at 1p1d on the default profile.
 	ready := filepath.Join(res, "outside-ready.json")
-	sim := exec.Command(bin, "sim", "serve", "--port", "0", "--ready-file", ready, "--config", "disagg_1p1d",
+	sim := exec.Command(bin, "sim", "serve", "--port", "0", "--ready-file", ready, "--config", "disagg_router_1p1d",
 		"--profile", schemas.DefaultProfile, "--time-scale", fmt.Sprint(seedTimeScale))
 	log, err := os.Create(filepath.Join(res, "outside-sim.log"))
 	require.NoError(t, err)

@@ -158,25 +158,29 @@ type runner struct {
 	inFlight int
 	traceEnd bool
 	readErr  error
-	window   []schemas.Sample
 	lastSnap *sim.Snapshot
 	state    planner.State
 	samples  []schemas.Sample
+	// intervalStart is when the planner's current interval began (the
+	// last decision, or the end of a blocking adjustment); blocked is set
+	// while a blocking adjustment is applied.
+	intervalStart time.Duration
+	blocked       bool
 }
 
 func (r *runner) run(ctx context.Context) error {
 	r.scheduleNext()
 	pull := r.opts.Planner.MetricPullingInterval.D()
 	adjust := r.opts.Planner.AdjustmentInterval.D()
-	ticksPerAdjust := max(1, int(math.Round(float64(adjust)/float64(pull))))
 	if r.opts.Timing != nil {
 		r.scheduleTimed(ctx, pull, adjust)
 	} else {
-		tick := 0
+		// The interval's end, rounded to the pull it falls on, so that a
+		// 10 s interval of 1 s pulls decides on its 10th pull.
+		ticksPerAdjust := max(1, int(math.Round(float64(adjust)/float64(pull))))
 		var onTick func()
 		onTick = func() {
-			tick++
-			r.sample(ctx, tick%ticksPerAdjust == 0)
+			r.sample(ctx, time.Duration(ticksPerAdjust)*pull)
 			if !r.done() {
 				r.eng.Schedule(r.eng.Now()+pull, onTick)
 			}
@@ -273,20 +277,32 @@ func (r *runner) finish(a *arrival, at time.Duration, reason sim.FinishReason) {
 	r.res.Records = append(r.res.Records, *rec)
 }
 
-// sample pulls metrics; at the end of an adjustment interval the planner
-// ticks on the interval's samples, scaling the engine directly.
-func (r *runner) sample(ctx context.Context, adjust bool) {
+// sample pulls metrics; at the end of an adjustment interval (adjust
+// after the interval began) the planner ticks on the interval's samples,
+// scaling the engine directly. Nothing is decided while a blocking
+// adjustment is being applied.
+func (r *runner) sample(ctx context.Context, adjust time.Duration) {
 	s := r.snapshot(r.eng.Now())
-	r.window = append(r.window, s)
-	if !adjust {
+	if r.blocked || s.At < r.intervalStart+adjust {
 		return
 	}
-	r.decide(ctx, s.At, r.window)
-	// The next window starts with this interval's last sample, the one at
-	// the adjustment instant, as a live case's Observe window [From, To]
-	// does: the reference collects one at once after each reset (about 11
-	// samples over 10 s), though after the change rather than before it.
-	r.window = append(r.window[:0], s)
+	r.decide(ctx, s.At, r.windowOf(r.intervalStart, s.At), nil)
+}
+
+// windowOf returns the samples taken in [from, to], oldest first: an
+// interval's window starts with the sample at its first instant (the
+// last one of the interval before, or the first after a blocking
+// adjustment), as a live case's Observe window does; the reference
+// collects one at once after each reset (about 11 samples over 10 s).
+func (r *runner) windowOf(from, to time.Duration) []schemas.Sample {
+	var window []schemas.Sample
+	for i := len(r.samples) - 1; i >= 0 && r.samples[i].At >= from; i-- {
+		if r.samples[i].At <= to {
+			window = append(window, r.samples[i])
+		}
+	}
+	slices.Reverse(window)
+	return window
 }
 
 // snapshot takes a metric sample stamped at (its nominal instant) and the
@@ -326,46 +342,89 @@ func (r *runner) scheduleTimed(ctx context.Context, pull, adjust time.Duration) 
 	}
 	var onObserve func(n int)
 	onObserve = func(n int) {
-		to := time.Duration(n) * adjust
-		var window []schemas.Sample
-		for i := len(r.samples) - 1; i >= 0 && r.samples[i].At >= to-adjust; i-- {
-			if r.samples[i].At <= to {
-				window = append(window, r.samples[i])
-			}
-		}
-		slices.Reverse(window)
+		to := time.Duration(n)*adjust + r.state.Offset
+		window := r.windowOf(to-adjust, to)
 		apply := late(tm.ApplyLate, n)
 		if apply <= 0 { // nothing was scaled live: decide as the samples are read
 			apply = late(tm.ObserveLate, n)
 		}
-		r.eng.Schedule(to+apply+time.Nanosecond, func() { r.decide(ctx, to, window) })
-		if !r.done() {
-			r.eng.Schedule(observeAt(n+1), func() { onObserve(n + 1) })
+		// The next interval's read waits for this decision when it blocks
+		// (its end moves the intervals, r.state.Offset).
+		next := func() {
+			if !r.done() {
+				r.eng.Schedule(max(observeAt(n+1)+r.state.Offset, r.eng.Now()), func() { onObserve(n + 1) })
+			}
 		}
+		r.eng.Schedule(to+apply+time.Nanosecond, func() { r.decide(ctx, to, window, next) })
 	}
 	r.eng.Schedule(pull+max(late(tm.SampleLate, 1), 0), func() { onPull(1) })
 	r.eng.Schedule(observeAt(1), func() { onObserve(1) })
 }
 
 // decide runs the planner's tick for the interval ending at on its
-// samples, scaling the engine directly.
-func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.Sample) {
-	gpus := r.opts.Graph.GPUsPerEngine
-	scale := func(t schemas.Target) (schemas.Workers, error) {
-		if err := r.eng.Scale(t.Prefill, t.Decode); err != nil {
-			return schemas.Workers{}, err
-		}
-		return schemas.WorkersOf(r.eng.Snapshot().PlannerSample(gpus)), nil
-	}
+// samples, scaling the engine directly; then (after a blocking
+// adjustment has been applied, when it blocks) it starts the next
+// interval and calls then, if set.
+func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.Sample, then func()) {
 	var d schemas.Decision
 	var st planner.State
 	if cfg := r.opts.Planner; cfg.Mode == schemas.PlannerExternal {
-		d, st = planner.TickExternal(cfg, r.state, at, window, r.askExternal(ctx, at, window), scale)
+		d, st = planner.TickExternal(cfg, r.state, at, window, r.askExternal(ctx, at, window), r.scale)
 	} else {
-		d, st = planner.Tick(cfg, planner.PerfOf(r.opts.Profile), r.state, at, window, scale)
+		d, st = planner.Tick(cfg, planner.PerfOf(r.opts.Profile), r.state, at, window, r.scale)
 	}
 	r.state = st
-	r.res.Decisions = append(r.res.Decisions, d)
+	if st.Blocking == nil {
+		r.intervalStart = at
+		r.res.Decisions = append(r.res.Decisions, d)
+		if then != nil {
+			then()
+		}
+		return
+	}
+	r.blocked = true
+	var poll func()
+	poll = func() {
+		now := r.eng.Now()
+		w := r.workers()
+		for {
+			step := r.state.Blocking.Next(now, w)
+			switch {
+			case step.Apply != nil:
+				nw, err := r.scale(*step.Apply)
+				if err != nil {
+					r.state.Blocking.Failed(now, err)
+					continue
+				}
+				d.Scaled, w = true, nw
+			case step.Wait > 0:
+				r.eng.Schedule(now+step.Wait, poll)
+				return
+			default:
+				d, r.state = planner.EndBlocking(r.state, d, now, w)
+				r.blocked, r.intervalStart = false, now
+				r.res.Decisions = append(r.res.Decisions, d)
+				if then != nil {
+					then()
+				}
+				return
+			}
+		}
+	}
+	poll()
+}
+
+// scale asks the engine for a target and returns its workers.
+func (r *runner) scale(t schemas.Target) (schemas.Workers, error) {
+	if err := r.eng.Scale(t.Prefill, t.Decode); err != nil {
+		return schemas.Workers{}, err
+	}
+	return r.workers(), nil
+}
+
+// workers are the engine's workers now, as a blocking planner polls them.
+func (r *runner) workers() schemas.Workers {
+	return schemas.WorkersOf(r.eng.Snapshot().PlannerSample(r.opts.Graph.GPUsPerEngine))
 }
 
 // askExternal asks the HTTP planner about the interval ending at (virtual

@@ -21,14 +21,19 @@ func options(t testing.TB, profile string, dep schemas.Deployment, mode string) 
 	require.NoError(t, err)
 	pc := schemas.DefaultPlannerConfig()
 	pc.Mode = mode
-	return Options{TracePath: synthtest.SeedTrace(t), Profile: prof, Graph: sim.ForDeployment(dep), Planner: pc, SLO: results.SLO{TTFTMS: 500, ITLMS: 50}}
+	// These tests were written for a planner that scales without waiting
+	// on the disagg_router graph; blocking has tests of its own.
+	pc.BlockingScaling = false
+	graph, err := sim.ForGraph(sim.GraphDisaggRouter, dep)
+	require.NoError(t, err)
+	return Options{TracePath: synthtest.SeedTrace(t), Profile: prof, Graph: graph, Planner: pc, SLO: results.SLO{TTFTMS: 500, ITLMS: 50}}
 }
 
 func TestReplayWritesARealRunsFiles(t *testing.T) {
 	opts := options(t, "h100-llama8b-2026", schemas.Deployment{Prefill: 1, Decode: 1}, schemas.PlannerLoad)
 	// Every prompt through the prefill queue, so the load planner scales
 	// prefill too.
-	g, err := sim.ForGraph(sim.GraphDisaggRemote, schemas.Deployment{Prefill: 1, Decode: 1})
+	g, err := sim.ForGraph(sim.GraphAlwaysRemote, schemas.Deployment{Prefill: 1, Decode: 1})
 	require.NoError(t, err)
 	opts.Graph = g
 	opts.OutDir = t.TempDir()

@@ -81,7 +81,7 @@ Prompt length is counted as one token per whitespace-separated word.
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&configPath, "config", "deploy/configs/disagg_1p1d.yaml", "graph configuration file, or the name of a shipped one (disagg_1p1d, disagg_2p2d)")
+	f.StringVar(&configPath, "config", "planner_benchmark_1p1d", "graph configuration file, or the name of a shipped one (planner_benchmark_1p1d, planner_benchmark_2p2d, disagg_router_1p1d, ...)")
 	f.StringVar(&profile, "profile", schemas.DefaultProfile, "performance profile: a shipped name ("+fmt.Sprint(sim.ProfileNames())+") or a YAML file")
 	f.StringVar(&host, "host", "127.0.0.1", "address to listen on")
 	f.IntVar(&port, "port", 8000, "port to listen on (0 picks a free one)")
