@@ -8,7 +8,7 @@ PKGS    := ./...
 export CGO_CFLAGS ?= -O2 -g -Wno-deprecated-declarations
 
 SEED_TRACE_FLAGS := --time-duration 600 --request-rate-min 5 --request-rate-max 20 \
-	--request-rate-period 150 --isl1 3000 --osl1 150 --isl2 3000 --osl2 150
+	--request-rate-period 150 --isl1 3000 --osl1 150 --isl2 3000 --osl2 150 --phase mean
 SEED_TRACE := sin_b512_t600_rr5.0-20.0-150.0_io3000150-3000150-0.2-0.8-10.jsonl
 
 # The Temporal CLI (dev server and UI): the one on PATH, else built into ./bin

@@ -38,7 +38,11 @@ func (a *Activities) SynthesizeTrace(ctx context.Context, in payload.SynthesizeI
 		return schemas.TraceRef{}, validationError("case %s: %v", in.Case.Case, errs)
 	}
 	name := synth.DefaultFileName(p)
-	name = name[:len(name)-len(".jsonl")] + fmt.Sprintf("_seed%d.jsonl", p.Seed)
+	name = name[:len(name)-len(".jsonl")] + fmt.Sprintf("_seed%d", p.Seed)
+	if p.Phase == schemas.PhaseMean { // the reference's name does not tell the phases apart
+		name += "_phase-mean"
+	}
+	name += ".jsonl"
 	path := filepath.Join(a.ResultsDir, in.Case.Matrix, "traces", name)
 	metaPath := path + ".meta.json"
 	if ref, ok := reuseTrace(path, metaPath, p); ok {

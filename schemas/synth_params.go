@@ -27,12 +27,25 @@ type SynthParams struct {
 	BlockSize         int     `yaml:"block_size" json:"block_size"`
 	TotalBlocks       int     `yaml:"total_blocks" json:"total_blocks"`
 	Seed              uint64  `yaml:"seed" json:"seed"`
+	// Phase is where both sinusoids start: PhaseMin ("" too) at their
+	// minimum, as ai-dynamo/dynamo benchmarks/sin_load_generator/sin_synth.py
+	// has computed them since 1b3a1073 (2025-08-20, sin(2πt/period - π/2)),
+	// or PhaseMean at their mean, rising, as the planner guide's own
+	// docs/guides/planner_benchmark/sin_synth.py did at 7d5d6f8c
+	// (sin(2πt/period)): the seed's trace.
+	Phase string `yaml:"phase,omitempty" json:"phase,omitempty"`
 	// Given lists the reference flag names (for example "request-rate-min")
 	// the user set explicitly. It matters only for the default file name:
 	// the reference prints a float flag given on its command line as "5.0"
 	// but leaves an untouched int default as "5".
 	Given []string `yaml:"-" json:"given,omitempty"`
 }
+
+// Sinusoid phases (SynthParams.Phase).
+const (
+	PhaseMin  = "min"
+	PhaseMean = "mean"
+)
 
 // DefaultSynthParams returns the reference generator's defaults.
 func DefaultSynthParams() SynthParams {
@@ -110,6 +123,7 @@ func (p SynthParams) validate(l errorList) {
 	l.check(finite(p.ISLOSLRatioMax) && p.ISLOSLRatioMax >= p.ISLOSLRatioMin && p.ISLOSLRatioMax <= 1, "isl_osl_ratio_max", "must be within [isl_osl_ratio_min, 1], got %v", p.ISLOSLRatioMax)
 	l.check(finite(p.ISLOSLRatioPeriod) && p.ISLOSLRatioPeriod > 0, "isl_osl_ratio_period", "must be > 0 seconds, got %v", p.ISLOSLRatioPeriod)
 	l.check(p.BlockSize > 0, "block_size", "must be > 0 tokens, got %d", p.BlockSize)
+	l.check(p.Phase == "" || p.Phase == PhaseMin || p.Phase == PhaseMean, "phase", "must be min (the current sin_synth.py) or mean (the planner guide's, 2025-04), got %q", p.Phase)
 	l.check(p.TotalBlocks >= 0 && p.TotalBlocks < math.MaxInt32, "total_blocks", "must be within [0, %d), got %d", math.MaxInt32, p.TotalBlocks)
 }
 

@@ -95,11 +95,21 @@ The seed's fit (the guide's 2p2d: 18.5 s average sequence latency):
 				fmt.Sprintf("At s: average latency %.2f s, load span %.1f s, ready GPU-s %.0f, prefill queue peaks by 150 s period %v.", sum.AvgRequestLatencyMS/1000, sum.DurationS, sum.AvgNumGPU*sum.DurationS, peaks),
 				fmt.Sprintf("%d replays. Every other constant is %s's (see its file for sources).", len(res.Steps), base.Name),
 			}
+			text, _, err := sim.ProfileText(profile)
+			if err != nil {
+				return badInput(fmt.Errorf("--base: %w", err))
+			}
+			body, err := rewriteProfile(text, fitted, res.Scale)
+			if err != nil {
+				return badInput(fmt.Errorf("--base %s: %w", profile, err))
+			}
 			if err := atomicfile.Write(outPath, func(w io.Writer) error {
 				for _, h := range header {
 					fmt.Fprintf(w, "# %s\n", h)
 				}
-				return yaml.NewEncoder(w).Encode(fitted)
+				fmt.Fprintf(w, "# Below: %s's file, its sources kept, with name, description and\n# prefill_ms replaced.\n#\n", base.Name)
+				_, err := w.Write(body)
+				return err
 			}); err != nil {
 				return err
 			}
@@ -121,6 +131,43 @@ The seed's fit (the guide's 2p2d: 18.5 s average sequence latency):
 	f.StringVarP(&outPath, "output-file", "o", "", "profile YAML to write")
 	f.StringVar(&name, "name", "", "the profile's name (default: the file name)")
 	return c
+}
+
+// rewriteProfile replaces the name, description and prefill_ms lines of a
+// profile's text (one line each, as shipped profiles write them), keeping
+// every comment, so the fitted profile carries its base's sources.
+func rewriteProfile(text []byte, p schemas.Profile, scale float64) ([]byte, error) {
+	lines := strings.Split(string(text), "\n")
+	replaced := map[string]bool{}
+	for i, l := range lines {
+		key, _, ok := strings.Cut(l, ":")
+		if !ok || strings.HasPrefix(key, " ") || strings.HasPrefix(key, "#") {
+			continue
+		}
+		var v string
+		switch key {
+		case "name":
+			v = "name: " + p.Name
+		case "description":
+			v = "description: " + p.Description
+		case "prefill_ms":
+			coeffs, err := yaml.Marshal(p.PrefillMS)
+			if err != nil {
+				return nil, err
+			}
+			flow := strings.Join(strings.Fields(strings.ReplaceAll(strings.ReplaceAll(string(coeffs), "- ", ""), "\n", " ")), ", ")
+			v = fmt.Sprintf("prefill_ms: [%s]   # the base's coefficients x %.4f (fit-prefill, above)", flow, scale)
+		default:
+			continue
+		}
+		lines[i], replaced[key] = v, true
+	}
+	for _, k := range []string{"name", "description", "prefill_ms"} {
+		if !replaced[k] {
+			return nil, fmt.Errorf("no one-line %s: to replace", k)
+		}
+	}
+	return []byte(strings.Join(lines, "\n")), nil
 }
 
 // QueuePeaks returns the largest prefill queue in each period of the

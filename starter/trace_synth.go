@@ -87,6 +87,7 @@ The seed experiment's trace:
 	f.IntVar(&p.BlockSize, "block-size", p.BlockSize, "tokens per hash block")
 	f.IntVar(&p.TotalBlocks, "total-blocks", p.TotalBlocks, "raw blocks are drawn from [0, total-blocks]")
 	f.Uint64Var(&p.Seed, "seed", p.Seed, "random seed; the same seed gives the same bytes")
+	f.StringVar(&p.Phase, "phase", schemas.PhaseMin, "where the sinusoids start: min (sin_synth.py today) or mean (the planner guide's own script, the seed's trace)")
 	f.StringVar(&outFile, "output-file", "", "output path (default: the reference's name built from the flags)")
 	out.register(f)
 	return c

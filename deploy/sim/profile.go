@@ -35,20 +35,9 @@ func ProfileNames() []string {
 // LoadProfile returns a shipped profile by name, or reads a YAML file when
 // nameOrPath ends in .yaml/.yml or contains a path separator.
 func LoadProfile(nameOrPath string) (*schemas.Profile, error) {
-	var data []byte
-	var err error
-	source := nameOrPath
-	if strings.ContainsRune(nameOrPath, os.PathSeparator) || strings.HasSuffix(nameOrPath, ".yaml") || strings.HasSuffix(nameOrPath, ".yml") {
-		data, err = os.ReadFile(nameOrPath)
-	} else {
-		source = filepath.Join("profiles", nameOrPath+".yaml")
-		data, err = profileFS.ReadFile(source)
-		if err != nil {
-			return nil, fmt.Errorf("unknown profile %q (shipped: %s)", nameOrPath, strings.Join(ProfileNames(), ", "))
-		}
-	}
+	data, source, err := ProfileText(nameOrPath)
 	if err != nil {
-		return nil, fmt.Errorf("read profile: %w", err)
+		return nil, err
 	}
 	var p schemas.Profile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -60,4 +49,22 @@ func LoadProfile(nameOrPath string) (*schemas.Profile, error) {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	return &p, nil
+}
+
+// ProfileText returns a profile file's text, comments and all (a shipped
+// name or a YAML file), and where it came from.
+func ProfileText(nameOrPath string) ([]byte, string, error) {
+	if strings.ContainsRune(nameOrPath, os.PathSeparator) || strings.HasSuffix(nameOrPath, ".yaml") || strings.HasSuffix(nameOrPath, ".yml") {
+		data, err := os.ReadFile(nameOrPath)
+		if err != nil {
+			return nil, nameOrPath, fmt.Errorf("read profile: %w", err)
+		}
+		return data, nameOrPath, nil
+	}
+	source := filepath.Join("profiles", nameOrPath+".yaml")
+	data, err := profileFS.ReadFile(source)
+	if err != nil {
+		return nil, source, fmt.Errorf("unknown profile %q (shipped: %s)", nameOrPath, strings.Join(ProfileNames(), ", "))
+	}
+	return data, source, nil
 }

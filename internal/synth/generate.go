@@ -50,6 +50,21 @@ func Sinusoid(lo, hi, period, t float64) float64 {
 	return (lo+hi)/2 + (hi-lo)/2*math.Sin(2*math.Pi/period*t-math.Pi/2)
 }
 
+// SinusoidFromMean is the planner guide's curve (its sin_synth.py at
+// ai-dynamo/dynamo 7d5d6f8c): (min+max)/2 + (max-min)/2 * sin(2π/period * t),
+// which starts at its mean and rises.
+func SinusoidFromMean(lo, hi, period, t float64) float64 {
+	return (lo+hi)/2 + (hi-lo)/2*math.Sin(2*math.Pi/period*t)
+}
+
+// curve is the sinusoid of p's phase.
+func curve(p schemas.SynthParams) func(lo, hi, period, t float64) float64 {
+	if p.Phase == schemas.PhaseMean {
+		return SinusoidFromMean
+	}
+	return Sinusoid
+}
+
 // Generate produces the trace described by p and writes every row to sink.
 // For each process interval [t, t+Δ) it draws N ~ Poisson(rate(t)·Δ), spaces
 // the N requests evenly at t + Δ·k/N, picks class 1 (isl1/osl1) with
@@ -66,18 +81,19 @@ func Generate(ctx context.Context, p schemas.SynthParams, sink Sink, opts Option
 	raw := make([]uint32, 0, 64)
 	rec := schemas.TraceRecord{HashIDs: make([]int64, 0, 64)}
 	var res Result
+	sin := curve(p)
 	for i := 0; i < intervals; i++ {
 		if err := ctx.Err(); err != nil {
 			return res, fmt.Errorf("synthesis stopped at interval %d of %d: %w", i, intervals, err)
 		}
 		t := i * p.ProcessInterval
 		te := min(t+p.ProcessInterval, p.TimeDuration)
-		rate := Sinusoid(p.RequestRateMin, p.RequestRateMax, p.RequestRatePeriod, float64(t))
+		rate := sin(p.RequestRateMin, p.RequestRateMax, p.RequestRatePeriod, float64(t))
 		n := poisson(rate*float64(te-t), src)
 		for k := 0; k < n; k++ {
 			tReq := float64(t) + float64((te-t)*k)/float64(n)
 			isl, osl := p.ISL2, p.OSL2
-			if rng.Float64() < Sinusoid(p.ISLOSLRatioMin, p.ISLOSLRatioMax, p.ISLOSLRatioPeriod, tReq) {
+			if rng.Float64() < sin(p.ISLOSLRatioMin, p.ISLOSLRatioMax, p.ISLOSLRatioPeriod, tReq) {
 				isl, osl = p.ISL1, p.OSL1
 			}
 			raw = raw[:0]
@@ -106,7 +122,7 @@ func expectedRequests(p schemas.SynthParams) int {
 	var sum float64
 	for t := 0; t < p.TimeDuration; t += p.ProcessInterval {
 		te := min(t+p.ProcessInterval, p.TimeDuration)
-		sum += max(0, Sinusoid(p.RequestRateMin, p.RequestRateMax, p.RequestRatePeriod, float64(t))*float64(te-t))
+		sum += max(0, curve(p)(p.RequestRateMin, p.RequestRateMax, p.RequestRatePeriod, float64(t))*float64(te-t))
 	}
 	return int(min(sum*1.05+64, 1<<28))
 }
