@@ -21,7 +21,7 @@ import (
 
 func newSweepCommand() *cobra.Command {
 	var (
-		tracePath, yAxis, values, scales, start, baseline, profile, mode, outDir, slo string
+		tracePath, yAxis, values, scales, start, baseline, profile, mode, outDir, slo, plannerConfig, graphName string
 		parallel                                                                      int
 		out                                                                           outputFormat
 	)
@@ -86,7 +86,10 @@ heatmaps (PNG, SVG), the seed's point outlined. With DIR a matrix folder,
 			default:
 				return badInput(fmt.Errorf("--y %q: want profile or baseline", yAxis))
 			}
-			pc, err := loadPlannerConfig("", mode, st, "")
+			if _, err := sim.GraphName(graphName); err != nil {
+				return badInput(fmt.Errorf("--graph: %w", err))
+			}
+			pc, err := loadPlannerConfig(plannerConfig, mode, st, "")
 			if err != nil {
 				return badInput(err)
 			}
@@ -95,7 +98,7 @@ heatmaps (PNG, SVG), the seed's point outlined. With DIR a matrix folder,
 				return badInput(err)
 			}
 			res, err := sweep.Run(cmd.Context(), sweep.Options{TracePath: tracePath, Scales: xs, YAxis: yAxis, YValues: ys,
-				Profile: profile, Baseline: base, Start: st, Planner: pc, SLO: target, Parallel: parallel})
+				Profile: profile, Baseline: base, Start: st, Planner: pc, Graph: graphName, SLO: target, Parallel: parallel})
 			if err != nil {
 				var le *schemas.LineError
 				if errors.As(err, &le) {
@@ -130,6 +133,8 @@ heatmaps (PNG, SVG), the seed's point outlined. With DIR a matrix folder,
 	f.StringVar(&baseline, "baseline", "2p2d", "the fixed case's deployment (when --y profile)")
 	f.StringVar(&profile, "profile", schemas.DefaultProfile, "simulator profile (when --y baseline)")
 	f.StringVar(&mode, "planner", schemas.PlannerLoad, "planner of the planner case: load or sla")
+	f.StringVar(&plannerConfig, "planner-config", "", "YAML file of planner settings (the fields of a matrix case's planner section), e.g. the seed's thresholds")
+	f.StringVar(&graphName, "graph", sim.GraphPlannerBenchmark, "shipped graph: planner_benchmark (the seed's), disagg_router or always_remote")
 	f.StringVar(&outDir, "out", "", "write sweep.json and the heatmaps here")
 	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets")
 	f.IntVar(&parallel, "parallel", 0, "replays at once (default: one a CPU)")

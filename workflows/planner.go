@@ -159,9 +159,14 @@ func block(ctx, scaleCtx workflow.Context, in PlannerInput, d schemas.Decision, 
 			d.Scaled, w = true, nw
 		case step.Wait > 0:
 			_ = workflow.Sleep(ctx, wallOf(in, step.Wait))
-			if err := workflow.ExecuteActivity(pollCtx, payload.WorkersActivity, in.Deployment).Get(ctx, &w); err != nil {
+			// A fresh value: decoding into w would keep the fields the
+			// answer omits (zero counts) from the last one.
+			var polled schemas.Workers
+			if err := workflow.ExecuteActivity(pollCtx, payload.WorkersActivity, in.Deployment).Get(ctx, &polled); err != nil {
 				workflow.GetLogger(ctx).Warn("reading the workers failed; polling again", "error", err)
+				continue
 			}
+			w = polled
 		default:
 			return planner.EndBlocking(ps, d, now, w)
 		}

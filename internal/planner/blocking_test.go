@@ -79,3 +79,19 @@ func TestTickHandsBlockingChangesToTheDriver(t *testing.T) {
 	require.Len(t, asked, 2)
 	require.Nil(t, st.Blocking)
 }
+
+// prefill_queue_per_worker (Dynamo from 93702e44) compares the queue mean
+// per prefill worker: a mean of 15 on 2 workers is 7.5, under the seed's
+// threshold of 10; off (the seed's run), 15 is over it.
+func TestPrefillQueuePerWorker(t *testing.T) {
+	cfg := schemas.DefaultPlannerConfig()
+	cfg.PrefillQueueScaleUpThreshold = 10
+	w := window(2, 1, []float64{10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20}, 0.5)
+	d, _ := Decide(cfg, nil, State{}, w)
+	require.Equal(t, 1, d.DeltaPrefill, "raw mean 15 > 10")
+	require.InDelta(t, 15, d.Inputs.AvgPrefillQueue, 1e-9)
+	cfg.PrefillQueuePerWorker = true
+	d, _ = Decide(cfg, nil, State{}, w)
+	require.Zero(t, d.DeltaPrefill, "15 / 2 workers = 7.5 < 10")
+	require.InDelta(t, 7.5, d.Inputs.AvgPrefillQueue, 1e-9)
+}

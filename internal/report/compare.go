@@ -88,6 +88,10 @@ type Comparison struct {
 	// EnergySentences compare energy per output token, where telemetry
 	// (measured or modelled) exists for both cases.
 	EnergySentences []string `json:"energy_sentences,omitempty"`
+	// Published is the reference a matrix of the seed's trace is compared
+	// with by eye: the figures the Dynamo guide published (not measured
+	// here).
+	Published []Published `json:"published,omitempty"`
 }
 
 // Compare builds the comparison. baseline names a case (its name in the
@@ -113,7 +117,7 @@ func Compare(matrix string, cases []Case, baseline string) (Comparison, error) {
 	if !found {
 		return Comparison{}, fmt.Errorf("baseline %q is not a case of matrix %s", baseline, matrix)
 	}
-	cmp := Comparison{Matrix: matrix, Baseline: baseline}
+	cmp := Comparison{Matrix: matrix, Baseline: baseline, Published: PublishedFor(cases)}
 	groups := map[string]*Group{}
 	var keys []string
 	var external []Case

@@ -127,6 +127,10 @@ code{font-size:.85rem} .files li{font-size:.85rem} .story{font-size:.95rem}
 <td>{{ms .Summary.TTFTMS.P50}} / {{ms .Summary.TTFTMS.P90}} / {{ms .Summary.TTFTMS.P99}}</td><td>{{ms .Summary.ITLMS.P50}} / {{ms .Summary.ITLMS.P90}} / {{ms .Summary.ITLMS.P99}}</td>
 <td>{{ms .Summary.OutputTokenThroughput}}</td><td>{{f3 .Summary.Goodput}}</td><td>{{f3 .Summary.AvgNumGPU}}</td><td>{{with .Ratios}}{{pct .GPULessPercent}}{{else}}-{{end}}</td><td>{{f3 .GPUHours}}</td></tr>
 {{end}}</table>{{end}}
+{{with .Comparison.Published}}<h3>Reference: published, not measured here</h3>
+<table><tr><th>source</th><th>case</th><th>deploy</th><th>planner</th><th>avg latency s</th><th>GPU·s</th><th>note</th></tr>
+{{range .}}<tr class="published"><td>{{.Source}}</td><td>{{.Case}}</td><td>{{.Deployment}}</td><td>{{.Planner}}</td><td>{{printf "%.1f" .AvgLatency}}</td><td>{{printf "%.0f" .GPUSeconds}}</td><td>{{.Note}}</td></tr>
+{{end}}</table>{{end}}
 <h2>Charts</h2>
 <div class="charts">
 <div class="bars">{{range .Charts}}{{if or (eq .Name "avg_latency") (eq .Name "gpu_usage")}}<img alt="{{.Title}}" src="{{img .PNG}}">{{end}}{{end}}</div>

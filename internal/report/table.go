@@ -40,6 +40,18 @@ func WriteTable(w io.Writer, cmp Comparison) error {
 			return err
 		}
 	}
+	if len(cmp.Published) > 0 {
+		fmt.Fprintln(w, "\nReference (not measured here):")
+		t := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(t, "SOURCE\tCASE\tDEPLOY\tPLANNER\tAVG LATENCY s\tGPU-s\tNOTE\t")
+		for _, p := range cmp.Published {
+			fmt.Fprintf(t, "%s\t%s\t%s\t%s\t%.1f\t%.0f\t%s\t\n", p.Source, p.Case, p.Deployment, p.Planner, p.AvgLatency, p.GPUSeconds, p.Note)
+		}
+		if err := t.Flush(); err != nil {
+			return err
+		}
+		fmt.Fprintln(w, "Measured cases' GPU-s (num_gpu integrated over the load): see each summary's ready_gpu_seconds.")
+	}
 	fmt.Fprintln(w, "\n* baseline. SPEEDUP: baseline / case average request latency; LESS GPU: 1 - case / baseline time-averaged num_gpu.")
 	for _, s := range cmp.Sentences {
 		fmt.Fprintln(w, s+".")

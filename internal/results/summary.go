@@ -61,6 +61,10 @@ type Summary struct {
 	AvgGPUsHeld float64 `json:"avg_gpus_held,omitempty"`
 	// GPUSeconds integrates the GPUs held over the run.
 	GPUSeconds float64 `json:"gpu_seconds,omitempty"`
+	// ReadyGPUSeconds integrates num_gpu (ready endpoints' GPUs) over the
+	// run: the GPU·s of the seed's bar chart, whose num_gpu counted the
+	// endpoints its planner saw (planner.py collect_metrics @7d5d6f8c).
+	ReadyGPUSeconds float64 `json:"ready_gpu_seconds,omitempty"`
 	// Energy is the GPUs' energy from the case's telemetry (gpu/), when
 	// there is any.
 	Energy *Energy `json:"energy,omitempty"`

@@ -35,7 +35,7 @@ func WriteTable(w io.Writer, s Summary) error {
 		fmt.Fprintf(t, "Dispatch lateness (wall ms)\tp50 %.3f  p99 %.3f  max %.3f\n", s.LatenessMS.P50, s.LatenessMS.P99, s.LatenessMS.Max)
 	}
 	if s.AvgNumGPU > 0 {
-		fmt.Fprintf(t, "num_gpu (time-averaged, ready workers)\t%.3f\n", s.AvgNumGPU)
+		fmt.Fprintf(t, "num_gpu (time-averaged, ready workers)\t%.3f (%.0f GPU-seconds, the seed's GPU·s)\n", s.AvgNumGPU, s.ReadyGPUSeconds)
 		fmt.Fprintf(t, "GPUs held (time-averaged, with starting and draining)\t%.3f (%.0f GPU-seconds)\n", s.AvgGPUsHeld, s.GPUSeconds)
 	}
 	return t.Flush()

@@ -171,6 +171,7 @@ func AddGPUs(sum *Summary, samples []schemas.Sample, pullSeconds float64) {
 	sum.AvgNumGPU = gpu / float64(len(samples))
 	sum.AvgGPUsHeld = held / float64(len(samples))
 	sum.GPUSeconds = held * pullSeconds
+	sum.ReadyGPUSeconds = gpu * pullSeconds
 }
 
 // TimelineFromSamples builds the timeline: one row a sample, each decision on the

@@ -212,3 +212,29 @@ func correlation(a, b []float64) float64 {
 	}
 	return cov / math.Sqrt(va*vb)
 }
+
+// The planner guide's own script (phase mean) starts both sinusoids at
+// their mean and rises: its rate peaks at 37.5 s of each 150 s period,
+// where the current script's (phase min) is at its minimum.
+func TestPhaseMeanFollowsTheGuidesScript(t *testing.T) {
+	require.Equal(t, 12.5, SinusoidFromMean(5, 20, 150, 0))
+	require.InDelta(t, 20, SinusoidFromMean(5, 20, 150, 37.5), 1e-12)
+	require.InDelta(t, 5, SinusoidFromMean(5, 20, 150, 112.5), 1e-12)
+	p := seedParams(1)
+	p.Phase = schemas.PhaseMean
+	recs := collect(t, p)
+	perSecond := make([]float64, p.TimeDuration)
+	for _, r := range recs {
+		perSecond[r.Timestamp/1000]++
+	}
+	var mean, min []float64
+	for s := range perSecond {
+		mean = append(mean, SinusoidFromMean(p.RequestRateMin, p.RequestRateMax, p.RequestRatePeriod, float64(s)))
+		min = append(min, Sinusoid(p.RequestRateMin, p.RequestRateMax, p.RequestRatePeriod, float64(s)))
+	}
+	require.Greater(t, correlation(perSecond, mean), 0.7, "the counts follow the guide's curve")
+	require.Less(t, correlation(perSecond, min), 0.1, "and not the current script's, a quarter period away")
+	// 7,607 requests: the seed's trace as the guide's script shapes it
+	// (seed 0), which README and docs/fidelity.md quote.
+	require.Len(t, collect(t, func() schemas.SynthParams { q := seedParams(0); q.Phase = schemas.PhaseMean; return q }()), 7607)
+}

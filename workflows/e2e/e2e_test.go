@@ -88,8 +88,13 @@ func checkRequests(t *testing.T, caseDir string, rows int) map[string]int {
 // at 5x (make demo) within 0.2%.
 const seedTimeScale = 5.0
 
-// TestSeedMatrixEndToEnd runs the seed's two cases (a 600 s trace, the
-// default profile) on a real server, checks every result file, and checks
+// seedProfile is examples/seed.yaml's profile (the seed's matrix: its
+// graph, trace phase and thresholds are written out in the test).
+const seedProfile = "h100-llama8b-seedfit"
+
+// TestSeedMatrixEndToEnd runs the seed's two cases (examples/seed.yaml:
+// the guide's graph, trace and thresholds, the fitted profile, blocking
+// scaling) on a real server, checks every result file, and checks
 // that each case agrees with a virtual-time replay of the same trace; it
 // reports each case's wall-time overhead and history length.
 func TestSeedMatrixEndToEnd(t *testing.T) {
@@ -118,15 +123,17 @@ func TestSeedMatrixEndToEnd(t *testing.T) {
 	startWorker(t, address, res)
 	in := matrixInput(t, fmt.Sprintf(`
 name: e2e-seed
-backend: {kind: sim, profile: %s}
+backend: {kind: sim, profile: %s, graph: planner_benchmark}
 time_scale: %g
 trace:
-  synth: {time_duration: 600, request_rate_min: 5, request_rate_max: 20, request_rate_period: 150, isl1: 3000, osl1: 150, isl2: 3000, osl2: 150}
+  synth: {time_duration: 600, request_rate_min: 5, request_rate_max: 20, request_rate_period: 150, isl1: 3000, osl1: 150, isl2: 3000, osl2: 150, phase: mean}
 cases:
-  - {name: planner, deployment: 1p1d, planner: {mode: load}}
+  - name: planner
+    deployment: 1p1d
+    planner: {mode: load, prefill_queue_scale_up_threshold: 10, prefill_queue_scale_down_threshold: 0.2, decode_kv_scale_up_threshold: 0.6, decode_kv_scale_down_threshold: 0.3}
   - {name: 2p2d, deployment: 2p2d, planner: {mode: noop}}
 max_parallel: 2
-`, schemas.DefaultProfile, seedTimeScale))
+`, seedProfile, seedTimeScale))
 	run := startMatrix(t, c, in)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

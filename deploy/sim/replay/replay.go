@@ -83,6 +83,13 @@ type Timing struct {
 	// when its samples were read). Intervals past the end of either are
 	// on time.
 	ApplyLate []time.Duration
+	// BlockedFor[n-1] is how long interval n's blocking adjustment kept
+	// the live planner waiting, from the interval's end (zero: it did not
+	// block). A live planner polls on its own clock, a few hundred trace
+	// milliseconds behind the deployment's, so a worker ready on a poll's
+	// instant in a replay is one poll later live; the replay waits at
+	// least as long as the live run did.
+	BlockedFor []time.Duration
 }
 
 // late returns entry i-1 of ds, or zero past the end.
@@ -401,12 +408,22 @@ func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.
 				r.eng.Schedule(now+step.Wait, poll)
 				return
 			default:
-				d, r.state = planner.EndBlocking(r.state, d, now, w)
-				r.blocked, r.intervalStart = false, now
-				r.res.Decisions = append(r.res.Decisions, d)
-				if then != nil {
-					then()
+				finish := func() {
+					now := r.eng.Now()
+					d, r.state = planner.EndBlocking(r.state, d, now, r.workers())
+					r.blocked, r.intervalStart = false, now
+					r.res.Decisions = append(r.res.Decisions, d)
+					if then != nil {
+						then()
+					}
 				}
+				if tm := r.opts.Timing; tm != nil {
+					if end := d.At + late(tm.BlockedFor, d.Interval); end > now {
+						r.eng.Schedule(end, finish)
+						return
+					}
+				}
+				finish()
 				return
 			}
 		}

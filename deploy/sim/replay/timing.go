@@ -55,6 +55,10 @@ func TimingOf(records []schemas.RequestRecord, samples []schemas.Sample, decisio
 		tm.ApplyLate = grow(tm.ApplyLate, d.Interval, 0)
 		tm.ObserveLate[d.Interval-1] = max(ms(d.ObservedLateMS), 0)
 		tm.ApplyLate[d.Interval-1] = max(ms(d.AppliedLateMS), 0)
+		if d.BlockedUntil > d.At {
+			tm.BlockedFor = grow(tm.BlockedFor, d.Interval, 0)
+			tm.BlockedFor[d.Interval-1] = d.BlockedUntil - d.At
+		}
 	}
 	return tm
 }

@@ -42,7 +42,9 @@ type Options struct {
 	// settings; the baseline runs the same settings in noop mode.
 	Start   schemas.Deployment
 	Planner schemas.PlannerConfig
-	SLO     results.SLO
+	// Graph names the shipped graph ("" is the seed's).
+	Graph string
+	SLO   results.SLO
 	// Parallel bounds the replays run at once (default GOMAXPROCS).
 	Parallel int
 	// TempDir receives the scaled traces (default a new temporary folder).
@@ -195,7 +197,11 @@ func replayOne(ctx context.Context, j *job, o Options) error {
 	if err != nil {
 		return fmt.Errorf("sweep: %w", err)
 	}
-	res, err := replay.Run(ctx, replay.Options{TracePath: j.trace, Profile: prof, Graph: sim.ForDeployment(j.dep), Planner: j.planner, SLO: o.SLO})
+	graph, err := sim.ForGraph(o.Graph, j.dep)
+	if err != nil {
+		return err
+	}
+	res, err := replay.Run(ctx, replay.Options{TracePath: j.trace, Profile: prof, Graph: graph, Planner: j.planner, SLO: o.SLO})
 	if err != nil {
 		return fmt.Errorf("sweep: replay %s at %s with %s: %w", j.dep, filepath.Base(j.trace), j.profile, err)
 	}

@@ -1,0 +1,91 @@
+package replay
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"plannerbench/deploy/sim"
+	"plannerbench/internal/results"
+	"plannerbench/internal/synth/synthtest"
+	"plannerbench/internal/tfevents/tfeventstest"
+	"plannerbench/schemas"
+)
+
+// seedCase is the seed's planner case: its graph, the fitted profile and
+// the guide's thresholds.
+func seedCase(t *testing.T, blocking bool) Options {
+	t.Helper()
+	prof, err := sim.LoadProfile("h100-llama8b-seedfit")
+	require.NoError(t, err)
+	dep := schemas.Deployment{Prefill: 1, Decode: 1}
+	g, err := sim.ForGraph(sim.GraphPlannerBenchmark, dep)
+	require.NoError(t, err)
+	pc := schemas.DefaultPlannerConfig()
+	pc.PrefillQueueScaleUpThreshold, pc.PrefillQueueScaleDownThreshold = 10, 0.2
+	pc.DecodeKVScaleUpThreshold, pc.DecodeKVScaleDownThreshold = 0.6, 0.3
+	pc.BlockingScaling = blocking
+	return Options{TracePath: synthtest.SeedTrace(t), Profile: prof, Graph: g, Planner: pc, SLO: results.SLO{TTFTMS: 500, ITLMS: 50}}
+}
+
+// A blocking planner decides nothing while a change takes: each decision
+// that scaled waits (an add: a whole number of 5 s polls covering the
+// 45 s start-up; a removal: until the worker has drained), the next
+// decision comes one interval after the wait, and TensorBoard leaves the
+// waiting samples out while the timeline keeps and marks them. Without
+// blocking every decision is on the 10 s grid (the check a planner that
+// does not block fails).
+func TestABlockingPlannerWaitsForEachChange(t *testing.T) {
+	opts := seedCase(t, true)
+	opts.OutDir = t.TempDir()
+	res, err := Run(context.Background(), opts)
+	require.NoError(t, err)
+	adjust := opts.Planner.AdjustmentInterval.D()
+	waits := 0
+	for i, d := range res.Decisions {
+		if d.Scaled {
+			require.GreaterOrEqual(t, d.BlockedUntil, d.At, "decision %d scaled: it blocked (an idle worker's removal takes no time)", i)
+			if d.DeltaPrefill == 1 && d.DeltaDecode == 0 {
+				require.Equal(t, 45*time.Second, d.BlockedUntil-d.At, "an add waits for its start-up, polled every 5 s")
+			}
+			if d.BlockedUntil > d.At {
+				waits++
+			}
+		}
+		if i > 0 {
+			prev := res.Decisions[i-1]
+			start := prev.At
+			if prev.BlockedUntil > 0 {
+				start = prev.BlockedUntil
+			}
+			require.Equal(t, start+adjust, d.At, "decision %d: one interval after the last one's end", i)
+		}
+	}
+	require.Greater(t, waits, 3)
+	waiting := 0
+	for _, row := range res.Timeline {
+		if row.PlannerWaiting {
+			waiting++
+		}
+	}
+	require.Greater(t, waiting, 100)
+	files, err := filepath.Glob(filepath.Join(opts.OutDir, results.TensorBoardDir, "events.out.tfevents.*"))
+	require.NoError(t, err)
+	f, err := os.Open(files[0])
+	require.NoError(t, err)
+	defer f.Close()
+	events, err := tfeventstest.Read(f)
+	require.NoError(t, err)
+	require.Len(t, events, len(res.Timeline)-waiting+1, "no scalars while the planner waited")
+
+	free, err := Run(context.Background(), seedCase(t, false))
+	require.NoError(t, err)
+	for i, d := range free.Decisions {
+		require.Equal(t, time.Duration(i+1)*adjust, d.At)
+		require.Zero(t, d.BlockedUntil)
+	}
+}
