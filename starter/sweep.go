@@ -22,8 +22,8 @@ import (
 func newSweepCommand() *cobra.Command {
 	var (
 		tracePath, yAxis, values, scales, start, baseline, profile, mode, outDir, slo, plannerConfig, graphName string
-		parallel                                                                      int
-		out                                                                           outputFormat
+		parallel                                                                                                int
+		out                                                                                                     outputFormat
 	)
 	c := &cobra.Command{
 		Use:   "sweep --trace FILE [--y profile|baseline] [--scales 0.5,...,2] [--out DIR]",
