@@ -134,31 +134,42 @@ func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *Plann
 // await does. It returns the decision with what happened and the state
 // whose next interval starts now.
 func block(ctx, scaleCtx workflow.Context, in PlannerInput, d schemas.Decision, ps planner.State, w schemas.Workers, appliedLate *float64, nominal time.Time) (schemas.Decision, planner.State) {
-	traceNow := func() time.Duration {
-		return time.Duration(float64(workflow.Now(ctx).Sub(in.T0)) * timeScale(in))
+	traceOf := func(t time.Time) time.Duration {
+		return time.Duration(float64(t.Sub(in.T0)) * timeScale(in))
 	}
 	pollCtx := nodeOptions(ctx, in.NodeQueue, 30*time.Second, 0, 3)
+	// at is the connector's clock in trace time: each change's polls fall
+	// on a grid from the instant it was applied (upstream sleeps 5 s
+	// between near-instant checks), so the activities' round trips, which
+	// the time scale magnifies, do not stretch the wait.
+	at := traceOf(workflow.Now(ctx))
 	for {
-		now := traceNow()
-		step := ps.Blocking.Next(now, w)
+		step := ps.Blocking.Next(at, w)
 		switch {
 		case step.Apply != nil:
 			var nw schemas.Workers
 			scaling := workflow.Now(ctx)
 			err := workflow.ExecuteActivity(scaleCtx, payload.ScaleActivity, payload.ScaleInput{Deployment: in.Deployment, Target: *step.Apply}).Get(ctx, &nw)
 			if err != nil {
-				ps.Blocking.Failed(now, err)
+				ps.Blocking.Failed(at, err)
 				continue
 			}
-			if *appliedLate == 0 {
-				*appliedLate = schemas.LateMS(scaling.Add(workflow.Now(ctx).Sub(scaling)/2), nominal, timeScale(in))
-				if !nw.AppliedAt.IsZero() {
-					*appliedLate = schemas.LateMS(nw.AppliedAt, nominal, timeScale(in))
-				}
+			applied := scaling.Add(workflow.Now(ctx).Sub(scaling) / 2)
+			if !nw.AppliedAt.IsZero() { // the activity's own clock: closer than workflow time
+				applied = nw.AppliedAt
 			}
+			if *appliedLate == 0 {
+				*appliedLate = schemas.LateMS(applied, nominal, timeScale(in))
+			}
+			// The change's polls count from when it was applied.
+			ps.Blocking.Since = max(traceOf(applied), at)
+			at = ps.Blocking.Since
 			d.Scaled, w = true, nw
 		case step.Wait > 0:
-			_ = workflow.Sleep(ctx, wallOf(in, step.Wait))
+			at += step.Wait
+			if wait := in.T0.Add(wallOf(in, at)).Sub(workflow.Now(ctx)); wait > 0 {
+				_ = workflow.Sleep(ctx, wait)
+			}
 			// A fresh value: decoding into w would keep the fields the
 			// answer omits (zero counts) from the last one.
 			var polled schemas.Workers
@@ -168,7 +179,7 @@ func block(ctx, scaleCtx workflow.Context, in PlannerInput, d schemas.Decision, 
 			}
 			w = polled
 		default:
-			return planner.EndBlocking(ps, d, now, w)
+			return planner.EndBlocking(ps, d, at, w)
 		}
 	}
 }
