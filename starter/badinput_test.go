@@ -42,7 +42,7 @@ func badInputFiles(t *testing.T, dir string) {
 	}
 	seed, err := os.ReadFile("../examples/seed.yaml")
 	require.NoError(t, err)
-	write("unknown-profile.yaml", strings.Replace(string(seed), "profile: h100-llama8b-profiled", "profile: nope", 1))
+	write("unknown-profile.yaml", strings.Replace(string(seed), "profile: h100-llama8b-seedfit", "profile: nope", 1))
 	write("missing-trace.yaml", "name: m\ntrace: {path: "+filepath.Join(dir, "nowhere.jsonl")+"}\ncases: [{name: a, deployment: 1p1d}]\n")
 	write("broken.yaml", "name: [unclosed\n")
 	write("zero-scale.yaml", "name: m\ntime_scale: 0\ntrace: {path: t.jsonl}\ncases: [{name: a, deployment: 1p1d}]\n")
@@ -68,7 +68,7 @@ func TestBadInputEverywhere(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{"validate: unknown profile", []string{"validate", in("unknown-profile.yaml")}, 2, `unknown-profile.yaml:12: backend.profile: unknown profile "nope"`},
+		{"validate: unknown profile", []string{"validate", in("unknown-profile.yaml")}, 2, `unknown-profile.yaml:13: backend.profile: unknown profile "nope"`},
 		{"validate: no such file", []string{"validate", in("nope.yaml")}, 2, "nope.yaml"},
 		{"validate: YAML syntax", []string{"validate", in("broken.yaml")}, 2, "broken.yaml:"},
 		{"validate: time_scale 0", []string{"validate", in("zero-scale.yaml")}, 2, "zero-scale.yaml:2: time_scale: must be > 0"},

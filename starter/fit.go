@@ -57,7 +57,11 @@ The seed's fit (the guide's 2p2d: 18.5 s average sequence latency):
 			if err != nil {
 				return badInput(fmt.Errorf("--base: %w", err))
 			}
-			graph, err := sim.ForGraph(graphVariant, dep)
+			graphName, err := sim.GraphName(graphVariant)
+			if err != nil {
+				return badInput(fmt.Errorf("--graph: %w", err))
+			}
+			graph, err := sim.ForGraph(graphName, dep)
 			if err != nil {
 				return badInput(fmt.Errorf("--graph: %w", err))
 			}
@@ -88,7 +92,7 @@ The seed's fit (the guide's 2p2d: 18.5 s average sequence latency):
 			peaks := QueuePeaks(res.At.Samples, 150*time.Second)
 			header := []string{
 				fmt.Sprintf("Fitted by plannerbench fit-prefill on %s: one constant, the prefill cost.", time.Now().UTC().Format(time.DateOnly)),
-				fmt.Sprintf("Command: plannerbench fit-prefill --trace %s --deployment %s --planner %s --graph %s --base %s --target-latency %s", filepath.Base(tracePath), dep, pc.Mode, graph.Name[:strings.LastIndex(graph.Name, "_")], base.Name, target),
+				fmt.Sprintf("Command: plannerbench fit-prefill --trace %s --deployment %s --planner %s --graph %s --base %s --target-latency %s", filepath.Base(tracePath), dep, pc.Mode, graphName, base.Name, target),
 				fmt.Sprintf("Method: bisection on the factor s scaling every prefill_ms coefficient of %s", base.Name),
 				fmt.Sprintf("until a virtual-time replay of the baseline averages %.1f s a request (within 0.1%%).", target.Seconds()),
 				fmt.Sprintf("Result: s = %.4f; prefill at 3000 tokens %.1f ms (base %.1f ms).", res.Scale, fitted.PrefillMS.At(3000), base.PrefillMS.At(3000)),

@@ -85,10 +85,10 @@ type Timing struct {
 	ApplyLate []time.Duration
 	// BlockedFor[n-1] is how long interval n's blocking adjustment kept
 	// the live planner waiting, from the interval's end (zero: it did not
-	// block). A live planner polls on its own clock, a few hundred trace
-	// milliseconds behind the deployment's, so a worker ready on a poll's
-	// instant in a replay is one poll later live; the replay waits at
-	// least as long as the live run did.
+	// block). Live polls see the deployment through activities that take
+	// time, so a worker ready close to a poll can be seen one poll later
+	// live than in a replay; the replay waits at least as long as the
+	// live run did.
 	BlockedFor []time.Duration
 }
 
@@ -381,12 +381,16 @@ func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.
 		d, st = planner.Tick(cfg, planner.PerfOf(r.opts.Profile), r.state, at, window, r.scale)
 	}
 	r.state = st
-	if st.Blocking == nil {
-		r.intervalStart = at
+	// next records the decision and starts the interval beginning at start.
+	next := func(d schemas.Decision, start time.Duration) {
+		r.blocked, r.intervalStart = false, start
 		r.res.Decisions = append(r.res.Decisions, d)
 		if then != nil {
 			then()
 		}
+	}
+	if st.Blocking == nil {
+		next(d, at)
 		return
 	}
 	r.blocked = true
@@ -411,11 +415,7 @@ func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.
 				finish := func() {
 					now := r.eng.Now()
 					d, r.state = planner.EndBlocking(r.state, d, now, r.workers())
-					r.blocked, r.intervalStart = false, now
-					r.res.Decisions = append(r.res.Decisions, d)
-					if then != nil {
-						then()
-					}
+					next(d, now)
 				}
 				if tm := r.opts.Timing; tm != nil {
 					if end := d.At + late(tm.BlockedFor, d.Interval); end > now {
