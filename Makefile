@@ -65,13 +65,19 @@ down:
 
 # Every test, the end-to-end ones against a real Temporal dev server
 # included (the CLI is built first when missing). One package at a time:
-# some tests time real streams.
-test: $(TEMPORAL)
-	PLANNERBENCH_E2E=1 PLANNERBENCH_TEMPORAL=$(TEMPORAL) $(GO) test -count=1 -p 1 $(PKGS)
+# some tests time real streams. The output is go test's own, then the five
+# slowest tests (internal/testtime), so that the suite's cost stays in
+# view; the end-to-end package takes about ten minutes on 2 cores, past go
+# test's default timeout.
+test: $(TEMPORAL) $(BIN)/testtime
+	PLANNERBENCH_E2E=1 PLANNERBENCH_TEMPORAL=$(TEMPORAL) $(GO) test -json -count=1 -p 1 -timeout 25m $(PKGS) 2>&1 | $(BIN)/testtime
 
 # The quick loop: unit and workflow tests, no real servers, no long timings.
-test-short:
-	$(GO) test -count=1 -short -p 1 $(PKGS)
+test-short: $(BIN)/testtime
+	$(GO) test -json -count=1 -short -p 1 $(PKGS) 2>&1 | $(BIN)/testtime
+
+$(BIN)/testtime: $(wildcard internal/testtime/*.go internal/testtime/cmd/testtime/*.go)
+	$(GO) build -o $(BIN)/testtime ./internal/testtime/cmd/testtime
 
 # 50 short cases on one worker, max_parallel 4: completion, the bound,
 # history sizes, the worker's peak memory (not part of test or CI).

@@ -59,11 +59,14 @@ func (a *Activities) Workers(ctx context.Context, ref schemas.DeploymentRef) (sc
 	if err != nil {
 		return schemas.Workers{}, err
 	}
+	began := time.Now()
 	s, err := d.Observe(ctx, ref)
 	if err != nil {
 		return schemas.Workers{}, classify(err)
 	}
-	return schemas.WorkersOf(s), nil
+	w := schemas.WorkersOf(s)
+	w.ReadAt = midpoint(began)
+	return w, nil
 }
 
 // midpoint is halfway between began and now: when a call that began then

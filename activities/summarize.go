@@ -33,7 +33,7 @@ func (a *Activities) Summarize(ctx context.Context, in payload.SummarizeInput) (
 	if err != nil {
 		return payload.ResultRef{}, err
 	}
-	sum, rows := results.BuildCase(recs, samples, decisions, in.TimeScale, results.SLOFrom(in.Spec.SLO), in.Spec.Planner.MetricPullingInterval.D())
+	sum, rows := results.BuildCase(recs, samples, decisions, in.T0, in.TimeScale, results.SLOFrom(in.Spec.SLO), in.Spec.Planner.MetricPullingInterval.D())
 	if gpus, err := results.ReadGPU(ctx, filepath.Join(dir, results.GPUDir)); err == nil {
 		sum.Energy = results.EnergyOf(gpus, recs)
 	}

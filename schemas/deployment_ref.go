@@ -68,6 +68,9 @@ type Workers struct {
 	// AppliedAt is when the deployment took a scaling (the midpoint of the
 	// backend's call, the asking worker's clock); zero where not known.
 	AppliedAt time.Time `json:"applied_at,omitzero"`
+	// ReadAt is when the counts were read (the midpoint of the backend's
+	// call, the reading worker's clock); zero where not known.
+	ReadAt time.Time `json:"read_at,omitzero"`
 }
 
 // WorkersOf reads a sample's worker counts.

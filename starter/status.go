@@ -69,7 +69,7 @@ func getStatus(ctx context.Context, cl client.Client, id string) (matrixStatus, 
 	}
 	for _, c := range mp.Cases {
 		cs := caseStatus{CaseStatus: c}
-		if c.Status == "running" || c.Status == "failed" {
+		if c.Status == "running" || c.Status == "failed" || c.Status == "cancelled" {
 			if q, err := cl.QueryWorkflow(ctx, c.WorkflowID, "", workflows.ProgressQuery); err == nil {
 				var p workflows.CaseProgress
 				if q.Get(&p) == nil {
@@ -91,7 +91,7 @@ func statusName(s enumspb.WorkflowExecutionStatus) string {
 	case enumspb.WORKFLOW_EXECUTION_STATUS_FAILED:
 		return "failed"
 	case enumspb.WORKFLOW_EXECUTION_STATUS_CANCELED:
-		return "canceled"
+		return "cancelled"
 	case enumspb.WORKFLOW_EXECUTION_STATUS_TERMINATED:
 		return "terminated"
 	case enumspb.WORKFLOW_EXECUTION_STATUS_TIMED_OUT:

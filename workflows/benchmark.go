@@ -23,6 +23,7 @@ const maxNodeMoves = 2
 // planner, drive the load while collecting metrics, stop the planner, tear
 // the deployment down (always), and summarize.
 func BenchmarkWorkflow(ctx workflow.Context, in BenchmarkInput) (BenchmarkResult, error) {
+	ctx = waitingForCancellation(ctx)
 	b := &benchmark{ctx: ctx, in: in, c: in.Case, progress: CaseProgress{Case: in.Case.ID, Stage: StageScheduling}}
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (CaseProgress, error) { return b.progress, nil }); err != nil {
 		return BenchmarkResult{}, err
@@ -167,6 +168,8 @@ func (b *benchmark) attempt(res *BenchmarkResult) error {
 		// worker gets the task; the default 10 s would stall the planner
 		// for four ticks at 4x.
 		WorkflowTaskTimeout: plannerTaskTimeout,
+		// Cancelled with the benchmark, it is waited for (options.go).
+		WaitForCancellation: waitsForCancellation(ctx),
 	}), PlannerWorkflowName, PlannerInput{Case: b.caseRef(), Deployment: dep, NodeQueue: b.node, Config: b.c.Planner, T0: b.start, Env: b.penv})
 	loadTimeout := b.loadWallTime() + 30*time.Minute
 	collectCtx, stopCollect := workflow.WithCancel(ctx)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"plannerbench/activities/payload"
@@ -15,6 +16,7 @@ import (
 // case never fails the matrix; the result lists every outcome and the
 // comparison's reference.
 func MatrixWorkflow(ctx workflow.Context, in MatrixInput) (MatrixResult, error) {
+	ctx = waitingForCancellation(ctx)
 	progress := MatrixProgress{Matrix: in.Name}
 	for _, c := range in.Cases {
 		progress.Cases = append(progress.Cases, CaseStatus{ID: c.ID, WorkflowID: CaseID(in.Name, c.ID), Status: "pending"})
@@ -44,8 +46,9 @@ func MatrixWorkflow(ctx workflow.Context, in MatrixInput) (MatrixResult, error) 
 		wg.Add(1)
 		workflow.Go(ctx, func(gctx workflow.Context) {
 			defer wg.Done()
-			if err := sem.Acquire(gctx, 1); err != nil {
-				outcomes[i].Status, outcomes[i].Error = "failed", err.Error()
+			if err := sem.Acquire(gctx, 1); err != nil { // only a cancelled matrix
+				outcomes[i].Status, outcomes[i].Error = outcomeOf(err), err.Error()
+				progress.Cases[i].Status = outcomes[i].Status
 				return
 			}
 			defer sem.Release(1)
@@ -55,11 +58,13 @@ func MatrixWorkflow(ctx workflow.Context, in MatrixInput) (MatrixResult, error) 
 				TaskQueue:         payload.SharedQueue,
 				ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
 				StaticSummary:     c.ID + ": " + c.Deployment.String() + " " + c.Planner.Mode,
+				// A cancelled matrix waits for its cases to end (options.go).
+				WaitForCancellation: waitsForCancellation(gctx),
 			})
 			var res BenchmarkResult
 			if err := workflow.ExecuteChildWorkflow(cctx, BenchmarkWorkflowName, BenchmarkInput{Case: c}).Get(gctx, &res); err != nil {
-				outcomes[i].Status, outcomes[i].Error = "failed", err.Error()
-				progress.Cases[i].Status, progress.Cases[i].Error = "failed", err.Error()
+				outcomes[i].Status, outcomes[i].Error = outcomeOf(err), err.Error()
+				progress.Cases[i].Status, progress.Cases[i].Error = outcomes[i].Status, err.Error()
 				return
 			}
 			outcomes[i].Status, outcomes[i].Result = "completed", &res.Result
@@ -73,6 +78,9 @@ func MatrixWorkflow(ctx workflow.Context, in MatrixInput) (MatrixResult, error) 
 			result.Failed++
 		}
 	}
+	if err := ctx.Err(); err != nil { // cancelled: no comparison, and the matrix ends cancelled
+		return result, err
+	}
 	var cmp payload.ComparisonRef
 	cctx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue: payload.SharedQueue, StartToCloseTimeout: 5 * time.Minute, RetryPolicy: retry(3),
@@ -83,4 +91,13 @@ func MatrixWorkflow(ctx workflow.Context, in MatrixInput) (MatrixResult, error) 
 		result.Comparison = &cmp
 	}
 	return result, nil
+}
+
+// outcomeOf names how a case that returned err ended: "cancelled" when the
+// matrix (or the case) was cancelled, "failed" otherwise.
+func outcomeOf(err error) string {
+	if temporal.IsCanceledError(err) {
+		return "cancelled"
+	}
+	return "failed"
 }

@@ -25,6 +25,7 @@ func retry(attempts int32) *temporal.RetryPolicy {
 func sharedOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue: payload.SharedQueue, StartToCloseTimeout: time.Minute, RetryPolicy: retry(5),
+		WaitForCancellation: waitsForCancellation(ctx),
 	})
 }
 
@@ -35,5 +36,35 @@ func nodeOptions(ctx workflow.Context, queue string, startToClose, heartbeat tim
 		StartToCloseTimeout:    startToClose,
 		HeartbeatTimeout:       heartbeat,
 		RetryPolicy:            retry(attempts),
+		WaitForCancellation:    waitsForCancellation(ctx),
 	})
+}
+
+// waitForCancellationChange versions waiting for cancelled activities:
+// from version 1 every activity a workflow cancels (the metric collector
+// when the load ends; all of them when a benchmark is cancelled) is waited
+// for until it has stopped (WaitForCancellation), so that no workflow
+// closes with an activity still pending: the Temporal UI shows one as
+// running, and its worker may still be writing into the case folder.
+// Histories from before the change replay without it.
+const waitForCancellationChange = "wait-for-cancellation"
+
+// cancelWaitKey marks a workflow context whose activities wait for their
+// cancellation.
+type cancelWaitKey struct{}
+
+// waitingForCancellation returns ctx with cancelled activities waited for,
+// unless the history predates the change. Call it first thing in a
+// workflow.
+func waitingForCancellation(ctx workflow.Context) workflow.Context {
+	if workflow.GetVersion(ctx, waitForCancellationChange, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return ctx
+	}
+	return workflow.WithValue(ctx, cancelWaitKey{}, true)
+}
+
+// waitsForCancellation reports whether ctx came from waitingForCancellation.
+func waitsForCancellation(ctx workflow.Context) bool {
+	wait, _ := ctx.Value(cancelWaitKey{}).(bool)
+	return wait
 }

@@ -24,6 +24,7 @@ const maxTickTimes = 2000
 // continues as new every TicksPerRun ticks or when the server suggests,
 // carrying its state. The state query returns the state.
 func PlannerWorkflow(ctx workflow.Context, in PlannerInput) (PlannerState, error) {
+	ctx = waitingForCancellation(ctx)
 	st := in.State
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (PlannerState, error) { return st, nil }); err != nil {
 		return st, err
@@ -58,6 +59,9 @@ func PlannerWorkflow(ctx workflow.Context, in PlannerInput) (PlannerState, error
 		cancelTimer()
 		if stopped {
 			break
+		}
+		if err := ctx.Err(); err != nil { // the benchmark was cancelled: end as cancelled
+			return st, err
 		}
 		tick(ctx, observeCtx, scaleCtx, in, &st)
 	}
@@ -143,15 +147,23 @@ func block(ctx, scaleCtx workflow.Context, in PlannerInput, d schemas.Decision, 
 	// between near-instant checks), so the activities' round trips, which
 	// the time scale magnifies, do not stretch the wait.
 	at := traceOf(workflow.Now(ctx))
+	// now is when the workers w were read: a poll's activity runs after its
+	// instant on the grid (timer, task and round trip, magnified by the
+	// time scale), and what it read is the deployment then, not at the
+	// grid's instant.
+	now := at
 	for {
-		step := ps.Blocking.Next(at, w)
+		if ctx.Err() != nil { // cancelled: nothing more to apply or wait for
+			return planner.EndBlocking(ps, d, now, w)
+		}
+		step := ps.Blocking.Next(now, w)
 		switch {
 		case step.Apply != nil:
 			var nw schemas.Workers
 			scaling := workflow.Now(ctx)
 			err := workflow.ExecuteActivity(scaleCtx, payload.ScaleActivity, payload.ScaleInput{Deployment: in.Deployment, Target: *step.Apply}).Get(ctx, &nw)
 			if err != nil {
-				ps.Blocking.Failed(at, err)
+				ps.Blocking.Failed(now, err)
 				continue
 			}
 			applied := scaling.Add(workflow.Now(ctx).Sub(scaling) / 2)
@@ -162,11 +174,12 @@ func block(ctx, scaleCtx workflow.Context, in PlannerInput, d schemas.Decision, 
 				*appliedLate = schemas.LateMS(applied, nominal, timeScale(in))
 			}
 			// The change's polls count from when it was applied.
-			ps.Blocking.Since = max(traceOf(applied), at)
-			at = ps.Blocking.Since
+			ps.Blocking.Since = max(traceOf(applied), now)
+			at, now = ps.Blocking.Since, ps.Blocking.Since
 			d.Scaled, w = true, nw
 		case step.Wait > 0:
 			at += step.Wait
+			now = at // until a read says when it read
 			if wait := in.T0.Add(wallOf(in, at)).Sub(workflow.Now(ctx)); wait > 0 {
 				_ = workflow.Sleep(ctx, wait)
 			}
@@ -178,8 +191,11 @@ func block(ctx, scaleCtx workflow.Context, in PlannerInput, d schemas.Decision, 
 				continue
 			}
 			w = polled
+			if !polled.ReadAt.IsZero() {
+				now = max(at, traceOf(polled.ReadAt))
+			}
 		default:
-			return planner.EndBlocking(ps, d, at, w)
+			return planner.EndBlocking(ps, d, now, w)
 		}
 	}
 }

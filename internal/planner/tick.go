@@ -20,11 +20,24 @@ type Scaler func(target schemas.Target) (schemas.Workers, error)
 // forward records the ready workers the next interval starts from, which
 // the load planner's skip rule compares against.
 func Tick(cfg schemas.PlannerConfig, perf PerfModel, st State, at time.Duration, window []schemas.Sample, scale Scaler) (schemas.Decision, State) {
+	return tickWith(cfg, st, at, window, scale, func(st State, act actuator) (schemas.Decision, State) {
+		return decide(cfg, perf, st, window, act)
+	})
+}
+
+// decider decides one interval from st, asking act for each load-planner
+// change (nil: take every change as done).
+type decider func(st State, act actuator) (schemas.Decision, State)
+
+// tickWith is Tick with the decision made by decideFn: what is decided
+// and what is applied are kept apart, so that Follow can replay a
+// recorded decision through the same application.
+func tickWith(cfg schemas.PlannerConfig, st State, at time.Duration, window []schemas.Sample, scale Scaler, decideFn decider) (schemas.Decision, State) {
 	if !st.ResetKnown && len(window) > 0 {
 		st.MarkReset(window[0].PrefillWorkers, window[0].DecodeWorkers)
 	}
 	if len(window) == 0 {
-		d, st := Decide(cfg, perf, st, window)
+		d, st := decideFn(st, nil)
 		d.At = at
 		return d, st
 	}
@@ -57,7 +70,7 @@ func Tick(cfg schemas.PlannerConfig, perf PerfModel, st State, at time.Duration,
 		}
 		return true, nil
 	}
-	d, st := decide(cfg, perf, st, window, act)
+	d, st := decideFn(st, act)
 	d.At = at
 	if cfg.Mode != schemas.PlannerLoad && d.Changes() {
 		if err := ask(TargetOf(last, d)); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -94,9 +95,11 @@ type Comparison struct {
 	Published []Published `json:"published,omitempty"`
 }
 
-// Compare builds the comparison. baseline names a case (its name in the
-// matrix, not its expanded ID); empty picks the first case whose planner is
-// noop, else the first case.
+// Compare builds the comparison. baseline names a case by its name in the
+// matrix (the baseline of every group that ran it), its expanded id or its
+// folder's name; a name that fits two cases of one group is an error that
+// lists them. Empty picks the first case whose planner is noop, else the
+// first case.
 func Compare(matrix string, cases []Case, baseline string) (Comparison, error) {
 	if len(cases) == 0 {
 		return Comparison{}, fmt.Errorf("matrix %s has no case to compare", matrix)
@@ -110,12 +113,14 @@ func Compare(matrix string, cases []Case, baseline string) (Comparison, error) {
 			}
 		}
 	}
+	var names []string
 	found := false
 	for _, c := range cases {
-		found = found || c.Spec.Name == baseline || c.ID == baseline
+		found = found || namesCase(c, baseline)
+		names = append(names, caseNames(c))
 	}
 	if !found {
-		return Comparison{}, fmt.Errorf("baseline %q is not a case of matrix %s", baseline, matrix)
+		return Comparison{}, fmt.Errorf("baseline %q is not a case of matrix %s (its cases: %s)", baseline, matrix, strings.Join(names, "; "))
 	}
 	cmp := Comparison{Matrix: matrix, Baseline: baseline, Published: PublishedFor(cases)}
 	groups := map[string]*Group{}
@@ -148,10 +153,16 @@ func Compare(matrix string, cases []Case, baseline string) (Comparison, error) {
 	for _, k := range keys {
 		g := groups[k]
 		var base *Row
+		var matched []string
 		for i := range g.Rows {
-			if g.Rows[i].Spec.Name == baseline || g.Rows[i].ID == baseline {
+			if namesCase(g.Rows[i].Case, baseline) {
 				base = &g.Rows[i]
+				matched = append(matched, caseNames(g.Rows[i].Case))
 			}
+		}
+		if len(matched) > 1 {
+			return Comparison{}, fmt.Errorf("baseline %q is ambiguous in matrix %s: it names %d cases that ran the same trace (%s); name one by its id or folder",
+				baseline, matrix, len(matched), strings.Join(matched, "; "))
 		}
 		if base == nil {
 			cmp.Groups = append(cmp.Groups, *g)
@@ -310,6 +321,24 @@ func nanFree(v any) map[string]any {
 			}
 		}
 		out[name] = val
+	}
+	return out
+}
+
+// namesCase reports whether name is c's name in its matrix, its id or its
+// folder's name: any of the names a user may give a case.
+func namesCase(c Case, name string) bool {
+	return name != "" && (c.Spec.Name == name || c.ID == name || (c.Dir != "" && filepath.Base(c.Dir) == name))
+}
+
+// caseNames lists the names a case answers to, for an error message.
+func caseNames(c Case) string {
+	out := "id " + c.ID
+	if c.Spec.Name != "" && c.Spec.Name != c.ID {
+		out += ", name " + c.Spec.Name
+	}
+	if c.Dir != "" && filepath.Base(c.Dir) != c.ID {
+		out += ", folder " + filepath.Base(c.Dir)
 	}
 	return out
 }

@@ -148,3 +148,27 @@ func TestAIPerfRunSitsBesideTheCases(t *testing.T) {
 	require.NoError(t, WriteTable(&table, cmp))
 	require.Regexp(t, `aiperf_run\s+aiperf`, table.String())
 }
+
+// A baseline may be named by the case's name, its id or its folder's
+// name (`replay --out m/base` makes a case whose folder is all a user
+// knows); a name two cases of one group answer to is an error listing
+// both.
+func TestBaselineByIDNameOrFolder(t *testing.T) {
+	cases := seedCases()
+	cases[1].ID, cases[1].Spec.Name, cases[1].Dir = "replay", "", "/r/m/base"
+	for _, name := range []string{"replay", "base"} {
+		cmp, err := Compare("m", cases, name)
+		require.NoError(t, err, name)
+		require.True(t, cmp.Groups[0].Rows[1].Baseline, name)
+		require.InDelta(t, 1.5, cmp.Groups[0].Rows[0].Ratios.Speedup, 1e-12, name)
+	}
+	_, err := Compare("m", cases, "nope")
+	require.ErrorContains(t, err, `baseline "nope" is not a case of matrix m (its cases: id planner; id replay, folder base)`)
+
+	cases[0].Dir = "/r/m/replay" // the planner case's folder has the other's id
+	_, err = Compare("m", cases, "replay")
+	require.ErrorContains(t, err, `baseline "replay" is ambiguous in matrix m: it names 2 cases that ran the same trace (id planner, folder replay; id replay, folder base)`)
+	cmp, err := Compare("m", cases, "base")
+	require.NoError(t, err, "the folder name is unique")
+	require.True(t, cmp.Groups[0].Rows[1].Baseline)
+}

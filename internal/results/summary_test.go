@@ -148,3 +148,28 @@ func TestAtomicWriteKeepsTheOldFileOnFailure(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	require.Len(t, entries, 1, "no temporary file is left behind")
 }
+
+// A case's GPU figures are its load's: samples taken after the last
+// answer (a live collector running on while a blocking adjustment ends)
+// are left out; the timeline keeps them.
+func TestGPUFiguresStopWithTheLastAnswer(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	// At time scale 2 a request ending 2.5 s of wall time after t0 ends at
+	// 5 s of trace time.
+	recs := []schemas.RequestRecord{{Index: 0, Status: schemas.StatusOK, ScheduledAt: t0, SentAt: t0,
+		FirstTokenAt: t0.Add(time.Second), EndAt: t0.Add(2500 * time.Millisecond)}}
+	var samples []schemas.Sample
+	for i := 1; i <= 10; i++ { // 2 GPUs at 1..5 s, 4 after
+		n := 2
+		if i > 5 {
+			n = 4
+		}
+		samples = append(samples, schemas.Sample{At: time.Duration(i) * time.Second, NumGPU: n, GPUsHeld: n})
+	}
+	sum, rows := BuildCase(recs, samples, nil, t0, 2, SLO{}, time.Second)
+	require.Equal(t, 2.0, sum.AvgNumGPU, "samples at 1..5 s: 2 GPUs each")
+	require.Equal(t, 10.0, sum.ReadyGPUSeconds, "5 samples x 2 GPUs x 1 s")
+	require.Len(t, rows, 10)
+	sum, _ = BuildCase(recs, samples, nil, time.Time{}, 2, SLO{}, time.Second)
+	require.Equal(t, 3.0, sum.AvgNumGPU, "no t0: every sample, (5x2 + 5x4)/10")
+}

@@ -34,10 +34,11 @@ func TestEndpointBackendAgainstAnOutsideSimulator(t *testing.T) {
 	res := t.TempDir()
 	bin := workerBinary(t)
 
-	// The outside deployment: the seed graph at 1p1d on the default profile.
+	// The outside deployment: the seed's graph at 1p1d on the seed's
+	// profile (TestSeedMatrixEndToEnd's settings).
 	ready := filepath.Join(res, "outside-ready.json")
-	sim := exec.Command(bin, "sim", "serve", "--port", "0", "--ready-file", ready, "--config", "disagg_router_1p1d",
-		"--profile", schemas.DefaultProfile, "--time-scale", fmt.Sprint(seedTimeScale))
+	sim := exec.Command(bin, "sim", "serve", "--port", "0", "--ready-file", ready, "--config", seedGraph+"_1p1d",
+		"--profile", seedProfile, "--time-scale", fmt.Sprint(seedTimeScale))
 	log, err := os.Create(filepath.Join(res, "outside-sim.log"))
 	require.NoError(t, err)
 	sim.Stdout, sim.Stderr = log, log
@@ -68,10 +69,10 @@ backend:
   scale_command: '%s'
 time_scale: %g
 trace:
-  synth: {time_duration: 600, request_rate_min: 5, request_rate_max: 20, request_rate_period: 150, isl1: 3000, osl1: 150, isl2: 3000, osl2: 150}
+  synth: {%s}
 cases:
-  - {name: planner, deployment: 1p1d, planner: {mode: load}}
-`, url, url, hook, seedTimeScale))
+  - {name: planner, deployment: 1p1d, planner: {mode: load, %s}}
+`, url, url, hook, seedTimeScale, seedSynth, seedThresholds))
 	run := startMatrix(t, c, in)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -93,13 +94,7 @@ cases:
 	spec, err := results.ReadSpec(dir)
 	require.NoError(t, err)
 	// The replay runs the sim backend's graph: what the outside process runs.
-	spec.Backend = schemas.Backend{Kind: schemas.BackendSim, Profile: schemas.DefaultProfile}
-	// Held to replays that keep the live run's timing, as the seed's
-	// planner case is (TestSeedMatrixEndToEnd says why).
-	timings, timing := liveTiming(t, dir, filepath.Join(res, in.Name, "traces"))
-	lat, gpus := replayBand(t, spec, filepath.Join(res, in.Name, "traces"), timings)
-	t.Logf("endpoint case: live vs %d replays with its timing (%s): avg latency %.1f vs %.1f..%.1f ms (%+.1f%% vs the one as recorded), avg num_gpu %.3f vs %.3f..%.3f (%+.1f%%)",
-		len(timings), timing, sum.AvgRequestLatencyMS, lat[0], lat[1], pct(sum.AvgRequestLatencyMS, lat[2]), sum.AvgNumGPU, gpus[0], gpus[1], pct(sum.AvgNumGPU, gpus[2]))
-	withinBand(t, "endpoint: average request latency", sum.AvgRequestLatencyMS, lat)
-	withinBand(t, "endpoint: time-averaged num_gpu", sum.AvgNumGPU, gpus)
+	spec.Backend = schemas.Backend{Kind: schemas.BackendSim, Profile: seedProfile, Graph: seedGraph}
+	// Held to replays as the seed's cases are (checkLive).
+	checkLive(t, "endpoint", dir, filepath.Join(res, in.Name, "traces"), spec)
 }

@@ -68,11 +68,16 @@ func TestExternalPlannersEndToEnd(t *testing.T) {
 	} else {
 		t.Log("python3 is not installed: the HTTP example planner's case is left out")
 	}
+	// The stand-in waits for each decision to complete: an add takes the
+	// profile's start-up (42.5 s of trace, 21 s of wall time at 2x), so its
+	// third decision comes about 47 s of wall time in, and the trace (120 s,
+	// 60 s of wall time) must outlast it and the removal's drain; its load
+	// (2-8 req/s) is light enough that the queue drains soon after.
 	in := matrixInput(t, fmt.Sprintf(`
 name: e2e-external
 time_scale: 2
 trace:
-  synth: {time_duration: 60, request_rate_min: 5, request_rate_max: 20, request_rate_period: 30, isl1: 3000, osl1: 150, isl2: 3000, osl2: 150}
+  synth: {time_duration: 120, request_rate_min: 2, request_rate_max: 8, request_rate_period: 30, isl1: 3000, osl1: 150, isl2: 3000, osl2: 150}
 cases:%s
 max_parallel: 2
 `, cases))

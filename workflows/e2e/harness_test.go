@@ -52,6 +52,9 @@ var (
 	buildOnce sync.Once
 	workerBin string
 	buildErr  error
+	cliOnce   sync.Once
+	cliBin    string
+	cliErr    error
 )
 
 // worker builds plannerbench-worker once per test binary.
@@ -72,6 +75,26 @@ func workerBinary(t *testing.T) string {
 	})
 	require.NoError(t, buildErr)
 	return workerBin
+}
+
+// cliBinary builds the plannerbench CLI once per test binary.
+func cliBinary(t *testing.T) string {
+	t.Helper()
+	cliOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "plannerbench-cli-")
+		if err != nil {
+			cliErr = err
+			return
+		}
+		cliBin = filepath.Join(dir, "plannerbench")
+		cmd := exec.Command("go", "build", "-o", cliBin, "./starter")
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			cliErr = fmt.Errorf("build CLI: %v\n%s", err, out)
+		}
+	})
+	require.NoError(t, cliErr)
+	return cliBin
 }
 
 func freePort(t *testing.T) int {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -87,5 +88,28 @@ func TestABlockingPlannerWaitsForEachChange(t *testing.T) {
 	for i, d := range free.Decisions {
 		require.Equal(t, time.Duration(i+1)*adjust, d.At)
 		require.Zero(t, d.BlockedUntil)
+	}
+}
+
+// With a live run's timing, a wait ends when the live one did if the
+// change shows by then (a live poll reads after its grid instant: 43 s
+// into an add whose worker is ready after the profile's 42.5 s), and
+// not before the change shows (40 s: the replay's own poll at 45 s).
+func TestAReplayEndsAWaitWhenTheLiveRunDid(t *testing.T) {
+	opts := seedCase(t, true)
+	res, err := Run(context.Background(), opts)
+	require.NoError(t, err)
+	i := slices.IndexFunc(res.Decisions, func(d schemas.Decision) bool { return d.DeltaPrefill == 1 && d.DeltaDecode == 0 })
+	require.GreaterOrEqual(t, i, 0, "a prefill add alone")
+	first := res.Decisions[i]
+	require.Equal(t, 45*time.Second, first.BlockedUntil-first.At)
+	for _, c := range []struct{ live, want time.Duration }{{43 * time.Second, 43 * time.Second}, {40 * time.Second, 45 * time.Second}, {50 * time.Second, 50 * time.Second}} {
+		opts.Timing = &Timing{BlockedFor: make([]time.Duration, first.Interval)}
+		opts.Timing.BlockedFor[first.Interval-1] = c.live
+		res, err := Run(context.Background(), opts)
+		require.NoError(t, err)
+		d := res.Decisions[i]
+		require.Equal(t, first.At, d.At)
+		require.Equal(t, c.want, d.BlockedUntil-d.At, "live wait %s", c.live)
 	}
 }

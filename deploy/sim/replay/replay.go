@@ -55,6 +55,11 @@ type Options struct {
 	// each metric pull took its snapshot and when each decision took
 	// effect. Nil pulls and decides on the dot.
 	Timing *Timing
+	// Follow, when set, replaces the planner's decisions with a live run's
+	// (decisions.jsonl, matched by interval number) and applies them as the
+	// planner would (planner.Follow): the engine's answer to the live
+	// scaling, an open loop that repeats as a fixed deployment does.
+	Follow []schemas.Decision
 }
 
 // Timing is a live run's lateness against its nominal instants, in trace
@@ -212,7 +217,7 @@ func (r *runner) run(ctx context.Context) error {
 		return fmt.Errorf("replay %s: %w", r.opts.TracePath, ErrEmptyTrace)
 	}
 	r.res.Samples = r.samples
-	r.res.Summary, r.res.Timeline = results.BuildCase(r.res.Records, r.samples, r.res.Decisions, 1, r.opts.SLO, pull)
+	r.res.Summary, r.res.Timeline = results.BuildCase(r.res.Records, r.samples, r.res.Decisions, Epoch, 1, r.opts.SLO, pull)
 	r.res.Summary.Energy = results.EnergyOf(r.res.GPU, r.res.Records)
 	return nil
 }
@@ -375,7 +380,9 @@ func (r *runner) scheduleTimed(ctx context.Context, pull, adjust time.Duration) 
 func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.Sample, then func()) {
 	var d schemas.Decision
 	var st planner.State
-	if cfg := r.opts.Planner; cfg.Mode == schemas.PlannerExternal {
+	if cfg := r.opts.Planner; r.opts.Follow != nil {
+		d, st = planner.Follow(cfg, r.state, at, window, r.followed(r.state.Intervals+1), r.scale)
+	} else if cfg.Mode == schemas.PlannerExternal {
 		d, st = planner.TickExternal(cfg, r.state, at, window, r.askExternal(ctx, at, window), r.scale)
 	} else {
 		d, st = planner.Tick(cfg, planner.PerfOf(r.opts.Profile), r.state, at, window, r.scale)
@@ -409,7 +416,15 @@ func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.
 				}
 				d.Scaled, w = true, nw
 			case step.Wait > 0:
-				r.eng.Schedule(now+step.Wait, poll)
+				at := now + step.Wait
+				// A live run's polls read later than their grid instants;
+				// with its timing, the replay also looks when the live run
+				// ended its wait, so that a change ready by then ends it
+				// then, as live.
+				if end := r.liveBlockEnd(d); end > now && end < at {
+					at = end
+				}
+				r.eng.Schedule(at, poll)
 				return
 			default:
 				finish := func() {
@@ -417,11 +432,9 @@ func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.
 					d, r.state = planner.EndBlocking(r.state, d, now, r.workers())
 					next(d, now)
 				}
-				if tm := r.opts.Timing; tm != nil {
-					if end := d.At + late(tm.BlockedFor, d.Interval); end > now {
-						r.eng.Schedule(end, finish)
-						return
-					}
+				if end := r.liveBlockEnd(d); end > now {
+					r.eng.Schedule(end, finish)
+					return
 				}
 				finish()
 				return
@@ -429,6 +442,25 @@ func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.
 		}
 	}
 	poll()
+}
+
+// liveBlockEnd is when, with a live run's timing, that run's blocking
+// adjustment for d's interval ended (trace time; d.At when not known).
+func (r *runner) liveBlockEnd(d schemas.Decision) time.Duration {
+	if tm := r.opts.Timing; tm != nil {
+		return d.At + late(tm.BlockedFor, d.Interval)
+	}
+	return d.At
+}
+
+// followed is the followed run's decision for interval n (zero: none).
+func (r *runner) followed(n int) schemas.Decision {
+	for _, d := range r.opts.Follow {
+		if d.Interval == n {
+			return d
+		}
+	}
+	return schemas.Decision{}
 }
 
 // scale asks the engine for a target and returns its workers.
