@@ -119,6 +119,22 @@ func (b *Blocking) Next(now time.Duration, w schemas.Workers) BlockStep {
 	}
 }
 
+// Exited ends the wait for a removed worker whose endpoint is gone but
+// which still drains, as if its process had exited at now. A replay that
+// keeps a live run's timing calls it at the instant the live wait ended:
+// how long a worker takes to exit is the live run's measurement (a
+// backend that shows only registered endpoints, such as a Dynamo graph's
+// metrics, shows no draining at all), not the model's. It reports whether
+// there was such a wait to end.
+func (b *Blocking) Exited(now time.Duration) bool {
+	if !b.Waiting || !b.Exiting || b.Current.Delta >= 0 {
+		return false
+	}
+	b.note(now, "gone")
+	b.Waiting = false
+	return true
+}
+
 // Failed records that applying Current failed: nothing will come, so
 // nothing is waited for.
 func (b *Blocking) Failed(now time.Duration, err error) {

@@ -95,3 +95,21 @@ func TestPrefillQueuePerWorker(t *testing.T) {
 	require.Zero(t, d.DeltaPrefill, "15 / 2 workers = 7.5 < 10")
 	require.InDelta(t, 7.5, d.Inputs.AvgPrefillQueue, 1e-9)
 }
+
+// A removed worker that still drains is taken as exited when the driver
+// says so (a replay at the live run's end of the wait); nothing else is.
+func TestBlockingExitedEndsOnlyADrainingRemoval(t *testing.T) {
+	b := &Blocking{Pending: []Change{{Role: rolePrefill, Delta: +1}}}
+	b.Next(0, schemas.Workers{PrefillReady: 1, DecodeReady: 1})
+	require.False(t, b.Exited(5*time.Second), "an add is not a removal")
+
+	b = &Blocking{Pending: []Change{{Role: roleDecode, Delta: -1}}}
+	b.Next(0, schemas.Workers{PrefillReady: 1, DecodeReady: 2})
+	require.Equal(t, BlockStep{Wait: EndpointPoll}, b.Next(0, schemas.Workers{PrefillReady: 1, DecodeReady: 2}))
+	require.False(t, b.Exited(time.Second), "the endpoint is still listed")
+	w := schemas.Workers{PrefillReady: 1, DecodeReady: 1, DecodeDraining: 1}
+	require.Equal(t, BlockStep{Wait: ExitPoll}, b.Next(5*time.Second, w))
+	require.True(t, b.Exited(6*time.Second))
+	require.Equal(t, BlockStep{Done: true}, b.Next(6*time.Second, w))
+	require.Equal(t, []string{"decode -1 gone after 6 s"}, b.Notes)
+}

@@ -416,6 +416,9 @@ func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.
 				}
 				d.Scaled, w = true, nw
 			case step.Wait > 0:
+				if end := r.liveBlockEnd(d); end > d.At && now >= end && r.state.Blocking.Exited(now) {
+					continue // the live run saw this worker gone by now
+				}
 				at := now + step.Wait
 				// A live run's polls read later than their grid instants;
 				// with its timing, the replay also looks when the live run
