@@ -25,7 +25,7 @@ import (
 func newReplayCommand() *cobra.Command {
 	var (
 		tracePath, deployment, mode, profile, plannerConfig, graphConfig, graphVariant, outDir, slo, name string
-		plannerURL, plannerCommand, timingOf                                                              string
+		plannerURL, plannerCommand, timingOf, followOf                                                    string
 		draws                                                                                             int
 		out                                                                                               outputFormat
 	)
@@ -52,7 +52,17 @@ adds N replays in which each request reaches the engine at a random instant
 between its send and its response headers, and prints their spread:
 
   plannerbench replay --trace seed.jsonl --deployment 1p1d --planner load \
-    --timing-of results/seed/planner --draws 15`,
+    --timing-of results/seed/planner --draws 15
+
+With --follow a live case's folder the planner does not decide: each
+interval applies the live case's recorded decision (decisions.jsonl), as
+the planner applies its own. The engine's answer to the live scalings
+repeats the way a fixed deployment's does, where a planner deciding again
+can tip onto another trajectory; with --timing-of the same folder, what
+differs from the live figures is the model's engine:
+
+  plannerbench replay --trace seed.jsonl --deployment 1p1d --planner load \
+    --timing-of results/seed/planner --follow results/seed/planner --draws 15`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := out.check(); err != nil {
@@ -118,8 +128,20 @@ between its send and its response headers, and prints their spread:
 					return badInput(err)
 				}
 			}
+			var follow []schemas.Decision
+			if followOf != "" {
+				if _, err := os.Stat(filepath.Join(followOf, results.DecisionsFile)); err != nil {
+					return badInput(fmt.Errorf("--follow %s: not a live case's folder: %w", followOf, err))
+				}
+				if follow, err = results.ReadDecisions(filepath.Join(followOf, results.DecisionsFile)); err != nil {
+					return badInput(fmt.Errorf("--follow: %w", err))
+				}
+				if follow == nil {
+					follow = []schemas.Decision{} // none recorded: follow a planner that never decided
+				}
+			}
 			start := time.Now()
-			opts := replay.Options{TracePath: tracePath, Profile: prof, Graph: graph, Planner: pc, SLO: target, OutDir: outDir, Case: spec, Timing: timing}
+			opts := replay.Options{TracePath: tracePath, Profile: prof, Graph: graph, Planner: pc, SLO: target, OutDir: outDir, Case: spec, Timing: timing, Follow: follow}
 			res, err := replay.Run(cmd.Context(), opts)
 			if err != nil {
 				var le *schemas.LineError
@@ -154,6 +176,9 @@ between its send and its response headers, and prints their spread:
 			if timing != nil {
 				fmt.Fprintf(w, "timing of the live case %s\n", timingOf)
 			}
+			if follow != nil {
+				fmt.Fprintf(w, "decisions followed from the live case %s (%d recorded)\n", followOf, len(follow))
+			}
 			if len(spread) > 0 {
 				writeDrawSpread(w, spread)
 			}
@@ -175,6 +200,7 @@ between its send and its response headers, and prints their spread:
 	f.StringVar(&name, "name", "", "the case's name in case.json and in reports (default <deployment>-<planner>)")
 	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets")
 	f.StringVar(&timingOf, "timing-of", "", "keep the timing of the live case in this folder (its sends, metric pulls, planner reads and scalings)")
+	f.StringVar(&followOf, "follow", "", "apply the decisions recorded in this live case's folder instead of deciding (an open loop)")
 	f.IntVar(&draws, "draws", 0, "with --timing-of: also replay this many draws of when the engine took each request, and print their spread")
 	out.register(f)
 	return c
