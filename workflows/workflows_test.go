@@ -230,13 +230,12 @@ func (s *workflowSuite) TestPlannerTicksEveryIntervalAndScales() {
 	s.Equal(schemas.PlannerLoad, st.Last.Mode)
 }
 
-// With blocking scaling (the seed's LocalConnector) the planner applies a
-// change, polls the workers every 5 s of trace time (2.5 s of wall time
-// at time scale 2) until it has taken, samples and decides nothing
-// meanwhile, and starts its next interval when it has: the next window
-// begins where the wait ended, not on the 10 s grid.
-func (s *workflowSuite) TestPlannerBlocksWhileAChangeTakes() {
-	in := plannerInput()
+// blockingRun runs the planner through one blocking add: the first
+// interval asks for a prefill worker, which shows ready at the third poll,
+// whose read the Workers activity says came readLate (wall time) after the
+// poll began (zero: no clock). It returns each poll's instant, each
+// window observed and the planner's final state.
+func (s *workflowSuite) blockingRun(in PlannerInput, readLate time.Duration) ([]time.Time, [][2]time.Duration, PlannerState) {
 	s.env.SetStartTime(in.T0)
 	var mu sync.Mutex
 	var windows [][2]time.Duration
@@ -263,7 +262,11 @@ func (s *workflowSuite) TestPlannerBlocksWhileAChangeTakes() {
 		if len(polls) < 3 { // starting for two polls, ready at the third
 			return schemas.Workers{PrefillReady: 1, DecodeReady: 1, PrefillStarting: 1}, nil
 		}
-		return schemas.Workers{PrefillReady: 2, DecodeReady: 1}, nil
+		w := schemas.Workers{PrefillReady: 2, DecodeReady: 1}
+		if readLate > 0 {
+			w.ReadAt = s.env.Now().Add(readLate)
+		}
+		return w, nil
 	})
 	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(StopSignal, nil) }, 25*time.Second)
 	s.env.ExecuteWorkflow(PlannerWorkflow, in)
@@ -274,9 +277,20 @@ func (s *workflowSuite) TestPlannerBlocksWhileAChangeTakes() {
 	for i, p := range polls {
 		s.Equal(time.Duration(i+1)*2500*time.Millisecond, p.Sub(in.T0.Add(5*time.Second)), "poll %d: every 5 s of trace time after the change", i+1)
 	}
+	s.Require().GreaterOrEqual(len(windows), 2)
+	return polls, windows, st
+}
+
+// With blocking scaling (the seed's LocalConnector) the planner applies a
+// change, polls the workers every 5 s of trace time (2.5 s of wall time
+// at time scale 2) until it has taken, samples and decides nothing
+// meanwhile, and starts its next interval when it has: the next window
+// begins where the wait ended, not on the 10 s grid.
+func (s *workflowSuite) TestPlannerBlocksWhileAChangeTakes() {
+	in := plannerInput()
+	_, windows, st := s.blockingRun(in, 0)
 	// The change was applied at 10 s and took at the third poll (25 s of
 	// trace time); the next interval is [25 s, 35 s], not [10 s, 20 s].
-	s.Require().GreaterOrEqual(len(windows), 2)
 	s.Equal([2]time.Duration{0, 10 * time.Second}, windows[0])
 	s.Equal([2]time.Duration{25 * time.Second, 35 * time.Second}, windows[1])
 	s.Equal(15*time.Second, st.Planner.Offset)
@@ -286,54 +300,15 @@ func (s *workflowSuite) TestPlannerBlocksWhileAChangeTakes() {
 // A poll's read comes after its instant on the grid (timer, task and
 // round trip); the wait ends when the read that saw the change was made,
 // by the reading worker's clock (schemas.Workers.ReadAt), as upstream's
-// check-then-sleep loop does; later polls keep the grid.
+// check-then-sleep loop does; the polls keep the grid.
 func (s *workflowSuite) TestPlannerEndsAWaitWhenItsPollRead() {
 	in := plannerInput()
-	s.env.SetStartTime(in.T0)
-	var mu sync.Mutex
-	var windows [][2]time.Duration
-	var polls []time.Time
-	s.env.OnActivity(act.Observe, mock.Anything, mock.Anything).Return(func(_ context.Context, o payload.ObserveInput) ([]schemas.Sample, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if o.To == 0 {
-			return nil, nil
-		}
-		windows = append(windows, [2]time.Duration{o.From, o.To})
-		q := 0.0
-		if len(windows) == 1 {
-			q = 50 // the first interval asks for a prefill worker
-		}
-		return []schemas.Sample{{At: o.From, PrefillWorkers: 1, DecodeWorkers: 1, PrefillQueueSize: 0, KVLoads: []float64{0.4}},
-			{At: o.To, PrefillWorkers: 1, DecodeWorkers: 1, PrefillQueueSize: q, KVLoads: []float64{0.4}}}, nil
-	})
-	s.env.OnActivity(act.Scale, mock.Anything, mock.Anything).Return(schemas.Workers{PrefillReady: 1, DecodeReady: 1, PrefillStarting: 1}, nil)
-	s.env.OnActivity(act.Workers, mock.Anything, mock.Anything).Return(func(context.Context, schemas.DeploymentRef) (schemas.Workers, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		polls = append(polls, s.env.Now())
-		if len(polls) < 3 { // starting for two polls, ready at the third
-			return schemas.Workers{PrefillReady: 1, DecodeReady: 1, PrefillStarting: 1}, nil
-		}
-		// The third poll read 750 ms of wall time (1.5 s of trace) after
-		// its instant on the grid, by its own clock.
-		return schemas.Workers{PrefillReady: 2, DecodeReady: 1, ReadAt: s.env.Now().Add(750 * time.Millisecond)}, nil
-	})
-	s.env.RegisterDelayedCallback(func() { s.env.SignalWorkflow(StopSignal, nil) }, 25*time.Second)
-	s.env.ExecuteWorkflow(PlannerWorkflow, in)
-	s.NoError(s.env.GetWorkflowError())
-	var st PlannerState
-	s.NoError(s.env.GetWorkflowResult(&st))
-	s.Require().Len(polls, 3)
-	for i, p := range polls {
-		s.Equal(time.Duration(i+1)*2500*time.Millisecond, p.Sub(in.T0.Add(5*time.Second)), "poll %d: every 5 s of trace time after the change", i+1)
-	}
-	// The wait ends when the third poll read (26.5 s of trace time), not
-	// at its grid instant (25 s): the next interval is [26.5 s, 36.5 s].
-	s.Require().GreaterOrEqual(len(windows), 2)
+	// The third poll read 750 ms of wall time (1.5 s of trace) after its
+	// instant on the grid: the wait ends at 26.5 s, and the next interval
+	// is [26.5 s, 36.5 s].
+	_, windows, st := s.blockingRun(in, 750*time.Millisecond)
 	s.Equal([2]time.Duration{26500 * time.Millisecond, 36500 * time.Millisecond}, windows[1])
 	s.Equal(16500*time.Millisecond, st.Planner.Offset)
-	s.Equal(1, st.Scalings)
 }
 
 // Each decision records how late after its interval's end its scaling

@@ -48,53 +48,45 @@ func temporalCLI(t *testing.T) string {
 	return ""
 }
 
-var (
-	buildOnce sync.Once
-	workerBin string
-	buildErr  error
-	cliOnce   sync.Once
-	cliBin    string
-	cliErr    error
-)
+// built is a binary of this repository, built once per test binary.
+type built struct {
+	once sync.Once
+	path string
+	err  error
+}
 
-// worker builds plannerbench-worker once per test binary.
-func workerBinary(t *testing.T) string {
+// build builds package pkg (relative to the repository) as name, once.
+func (b *built) build(t *testing.T, pkg, name string) string {
 	t.Helper()
-	buildOnce.Do(func() {
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "plannerbench-e2e-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		workerBin = filepath.Join(dir, "plannerbench-worker")
-		cmd := exec.Command("go", "build", "-o", workerBin, "./worker")
+		b.path = filepath.Join(dir, name)
+		cmd := exec.Command("go", "build", "-o", b.path, pkg)
 		cmd.Dir = repoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("build worker: %v\n%s", err, out)
+			b.err = fmt.Errorf("build %s: %v\n%s", pkg, err, out)
 		}
 	})
-	require.NoError(t, buildErr)
-	return workerBin
+	require.NoError(t, b.err)
+	return b.path
+}
+
+var workerBuild, cliBuild built
+
+// workerBinary builds plannerbench-worker once per test binary.
+func workerBinary(t *testing.T) string {
+	t.Helper()
+	return workerBuild.build(t, "./worker", "plannerbench-worker")
 }
 
 // cliBinary builds the plannerbench CLI once per test binary.
 func cliBinary(t *testing.T) string {
 	t.Helper()
-	cliOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "plannerbench-cli-")
-		if err != nil {
-			cliErr = err
-			return
-		}
-		cliBin = filepath.Join(dir, "plannerbench")
-		cmd := exec.Command("go", "build", "-o", cliBin, "./starter")
-		cmd.Dir = repoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			cliErr = fmt.Errorf("build CLI: %v\n%s", err, out)
-		}
-	})
-	require.NoError(t, cliErr)
-	return cliBin
+	return cliBuild.build(t, "./starter", "plannerbench")
 }
 
 func freePort(t *testing.T) int {
