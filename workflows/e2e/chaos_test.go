@@ -94,6 +94,12 @@ max_parallel: 2
 	require.FileExists(t, out.Comparison.Comparison)
 	require.Eventually(t, func() bool { return countSims(res) == 0 }, 30*time.Second, 200*time.Millisecond,
 		"no simulated deployment is left running")
+	// Completed or failed, nothing is left pending on a closed workflow.
+	ids := []string{run.GetID()}
+	for _, oc := range out.Cases {
+		ids = append(ids, workflows.CaseID(in.Name, oc.ID), workflows.PlannerID(in.Name, oc.ID))
+	}
+	requireClosedCleanly(t, c, ids...)
 }
 
 // simPID reads a case's simulator pid from its ready file.

@@ -48,10 +48,10 @@ import (
 
 // maxSendLateP50 bounds the median of how late the driver sent requests
 // against the trace's schedule, in trace time. A driver keeping the
-// absolute schedule measured 2-3 ms at 5x (the seed's time scale, seven
-// runs, four beside a CPU hog: stop 18's note); one that re-anchored after
-// stalls, 190-2,555 ms in five runs. 100 ms of trace (20 ms of wall time at
-// 5x) sits far from both.
+// absolute schedule sends a few ms late at the seed's time scale (5x),
+// one that re-anchors after stalls hundreds to thousands of ms
+// (docs/fidelity.md, "Live runs and replays", has the figures); 100 ms of
+// trace (20 ms of wall time at 5x) sits far from both.
 const maxSendLateP50 = 100 * time.Millisecond
 
 // checkLive holds the live case in dir (its spec is spec; the replays run
