@@ -50,6 +50,10 @@ type Decision struct {
 	// resumed collecting metrics (trace time): from At until then it
 	// sampled nothing, and its next interval starts then.
 	BlockedUntil time.Duration `json:"blocked_until,omitempty"`
+	// ChangesEnded holds, for a blocking adjustment, when each change's
+	// wait ended (trace time, in the order applied): the next change was
+	// applied then. The last is BlockedUntil.
+	ChangesEnded []time.Duration `json:"changes_ended,omitempty"`
 	// ObservedLateMS and AppliedLateMS are how long after At a live
 	// planner read the interval's samples and its first scaling took
 	// effect (each the activity's midpoint, workflow time), in trace

@@ -57,6 +57,8 @@ type Blocking struct {
 	Since time.Duration `json:"since"`
 	// Notes record what each change did, for the decision's reason.
 	Notes []string `json:"notes,omitempty"`
+	// Ended holds when each change's wait ended (trace time), in order.
+	Ended []time.Duration `json:"ended,omitempty"`
 }
 
 // BlockStep is what a blocking adjustment asks of its driver next.
@@ -144,6 +146,7 @@ func (b *Blocking) Failed(now time.Duration, err error) {
 
 func (b *Blocking) note(now time.Duration, what string) {
 	b.Notes = append(b.Notes, fmt.Sprintf("%s %+d %s after %.0f s", b.Current.Role, b.Current.Delta, what, (now-b.Since).Seconds()))
+	b.Ended = append(b.Ended, now)
 }
 
 func readyOf(w schemas.Workers, role string) int {
@@ -168,6 +171,7 @@ func EndBlocking(st State, d schemas.Decision, now time.Duration, w schemas.Work
 		for _, n := range st.Blocking.Notes {
 			d.Reason += "; " + n
 		}
+		d.ChangesEnded = st.Blocking.Ended
 	}
 	d.BlockedUntil = now
 	st.Blocking = nil

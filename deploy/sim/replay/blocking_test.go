@@ -113,3 +113,38 @@ func TestAReplayEndsAWaitWhenTheLiveRunDid(t *testing.T) {
 		require.Equal(t, c.want, d.BlockedUntil-d.At, "live wait %s", c.live)
 	}
 }
+
+// With a live run's timing, each change of a blocking adjustment is
+// applied when the live wait for the one before it ended (a prefill and a
+// decode add in one adjustment: the second applied at 43 s, when the live
+// run saw the first ready, so ready at 85.5 s and seen at the live 86 s);
+// with only the adjustment's end recorded, the second is applied at the
+// replay's own poll (45 s) and is not ready by 86 s, so the wait runs on.
+func TestAReplayAppliesEachChangeWhenTheLiveRunDid(t *testing.T) {
+	opts := seedCase(t, true)
+	res, err := Run(context.Background(), opts)
+	require.NoError(t, err)
+	i := slices.IndexFunc(res.Decisions, func(d schemas.Decision) bool { return d.DeltaPrefill == 1 && d.DeltaDecode == 1 })
+	require.GreaterOrEqual(t, i, 0, "a prefill and a decode add in one adjustment")
+	double := res.Decisions[i]
+	require.Len(t, double.ChangesEnded, 2)
+	require.Equal(t, 45*time.Second, double.ChangesEnded[0]-double.At)
+	require.Equal(t, 90*time.Second, double.BlockedUntil-double.At)
+
+	n := double.Interval
+	opts.Timing = &Timing{BlockedFor: make([]time.Duration, n), ChangeEnded: make([][]time.Duration, n)}
+	opts.Timing.BlockedFor[n-1] = 86 * time.Second
+	opts.Timing.ChangeEnded[n-1] = []time.Duration{43 * time.Second, 86 * time.Second}
+	res, err = Run(context.Background(), opts)
+	require.NoError(t, err)
+	d := res.Decisions[i]
+	require.Equal(t, double.Interval, d.Interval)
+	require.InDelta(t, double.At, d.At, 1, "the same instant (a timed replay decides 1 ns after it)")
+	require.Equal(t, []time.Duration{43 * time.Second, 86 * time.Second}, []time.Duration{d.ChangesEnded[0] - d.At, d.BlockedUntil - d.At})
+
+	opts.Timing.ChangeEnded = nil
+	res, err = Run(context.Background(), opts)
+	require.NoError(t, err)
+	d = res.Decisions[i]
+	require.Equal(t, 91*time.Second, d.BlockedUntil-d.At, "without the first change's end: applied at 45 s, ready at 87.5 s, not yet at the live end (86 s), seen a poll later")
+}

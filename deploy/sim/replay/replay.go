@@ -95,6 +95,10 @@ type Timing struct {
 	// live than in a replay; the replay waits at least as long as the
 	// live run did.
 	BlockedFor []time.Duration
+	// ChangeEnded[n-1][k] is when, after interval n's end, the live wait
+	// for the interval's change k ended and the next change was applied
+	// (nil: not recorded, BlockedFor stands for the last).
+	ChangeEnded [][]time.Duration
 }
 
 // late returns entry i-1 of ds, or zero past the end.
@@ -416,15 +420,16 @@ func (r *runner) decide(ctx context.Context, at time.Duration, window []schemas.
 				}
 				d.Scaled, w = true, nw
 			case step.Wait > 0:
-				if end := r.liveBlockEnd(d); end > d.At && now >= end && r.state.Blocking.Exited(now) {
+				end := r.liveChangeEnd(d, len(r.state.Blocking.Ended))
+				if end > d.At && now >= end && r.state.Blocking.Exited(now) {
 					continue // the live run saw this worker gone by now
 				}
 				at := now + step.Wait
 				// A live run's polls read later than their grid instants;
 				// with its timing, the replay also looks when the live run
-				// ended its wait, so that a change ready by then ends it
-				// then, as live.
-				if end := r.liveBlockEnd(d); end > now && end < at {
+				// ended its wait for this change, so that a change ready by
+				// then ends it then, as live, and the next is applied then.
+				if end > now && end < at {
 					at = end
 				}
 				r.eng.Schedule(at, poll)
@@ -454,6 +459,19 @@ func (r *runner) liveBlockEnd(d schemas.Decision) time.Duration {
 		return d.At + late(tm.BlockedFor, d.Interval)
 	}
 	return d.At
+}
+
+// liveChangeEnd is when, with a live run's timing, that run's wait for
+// change k of d's blocking adjustment ended (trace time): the recorded
+// instant, or for a change without one the end of the whole adjustment;
+// d.At when not known.
+func (r *runner) liveChangeEnd(d schemas.Decision, k int) time.Duration {
+	if tm := r.opts.Timing; tm != nil && d.Interval >= 1 && d.Interval <= len(tm.ChangeEnded) {
+		if ends := tm.ChangeEnded[d.Interval-1]; k < len(ends) {
+			return d.At + ends[k]
+		}
+	}
+	return r.liveBlockEnd(d)
 }
 
 // followed is the followed run's decision for interval n (zero: none).

@@ -40,7 +40,7 @@ func TimingOf(records []schemas.RequestRecord, samples []schemas.Sample, decisio
 		for _, s := range samples {
 			last = max(last, int(s.At/pull))
 		}
-		tm.SampleLate = grow(nil, last, -1) // not taken, unless a sample says otherwise
+		tm.SampleLate = grow[time.Duration](nil, last, -1) // not taken, unless a sample says otherwise
 		for _, s := range samples {
 			if k := int(s.At / pull); k >= 1 {
 				tm.SampleLate[k-1] = max(ms(s.LateMS), 0)
@@ -58,6 +58,14 @@ func TimingOf(records []schemas.RequestRecord, samples []schemas.Sample, decisio
 		if d.BlockedUntil > d.At {
 			tm.BlockedFor = grow(tm.BlockedFor, d.Interval, 0)
 			tm.BlockedFor[d.Interval-1] = d.BlockedUntil - d.At
+		}
+		if len(d.ChangesEnded) > 0 {
+			tm.ChangeEnded = grow(tm.ChangeEnded, d.Interval, nil)
+			ends := make([]time.Duration, len(d.ChangesEnded))
+			for k, e := range d.ChangesEnded {
+				ends[k] = e - d.At
+			}
+			tm.ChangeEnded[d.Interval-1] = ends
 		}
 	}
 	return tm
@@ -112,7 +120,7 @@ func (t *Timing) Draw(seed uint64) *Timing {
 func ms(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }
 
 // grow returns ds extended to at least n entries, the new ones fill.
-func grow(ds []time.Duration, n int, fill time.Duration) []time.Duration {
+func grow[T any](ds []T, n int, fill T) []T {
 	for len(ds) < n {
 		ds = append(ds, fill)
 	}
