@@ -2,6 +2,8 @@ package schemas
 
 import (
 	"math"
+	"slices"
+	"sort"
 	"time"
 )
 
@@ -52,6 +54,31 @@ type RequestRecord struct {
 	// AckAt is when the response headers arrived (AIPerf's request_ack_ns);
 	// zero when no answer came. Files written before it existed lack it.
 	AckAt time.Time `json:"ack_at"`
+
+	// What the endpoint said of the request's prefill; missing (-1, NaN)
+	// where it said nothing. Files written before these existed lack them.
+	//
+	// CachedTokens is usage.prompt_tokens_details.cached_tokens: prompt
+	// tokens found in the prefix cache. vLLM sends it only when it is not
+	// zero (and --enable-prompt-tokens-details is on), so a run in which
+	// some requests have it and others not had 0 in the others.
+	CachedTokens int32 `json:"cached_tokens"`
+	// PrefillWaitMS and PrefillMS are Dynamo's nvext.timing
+	// prefill_wait_time_ms (from the request's arrival to its prefill's
+	// start: the queueing) and prefill_time_ms (from the prefill's start
+	// to the first token), in trace ms.
+	PrefillWaitMS float64 `json:"prefill_wait_ms"`
+	PrefillMS     float64 `json:"prefill_ms"`
+	// PrefillLocal says the decode worker prefilled the prompt itself
+	// (nvext.worker_id: the prefill worker is the decode worker); -1
+	// unknown, 0 remote, 1 local.
+	PrefillLocal int32 `json:"prefill_local"`
+	// ITLDecodeMS is the request's decode step alone, in trace ms: the
+	// median of its gaps between content chunks that are at most
+	// PureStepFactor times its 10th-percentile gap. The mean ITL (and on a
+	// busy decode worker the median gap) also counts steps that carried
+	// another prompt's prefill chunk, and a preemption's gap.
+	ITLDecodeMS float64 `json:"itl_decode_ms"`
 }
 
 // NewRequestRecord returns a record for trace row index with every
@@ -60,6 +87,7 @@ func NewRequestRecord(index int64, rec *TraceRecord) RequestRecord {
 	return RequestRecord{
 		Index: index, InputLength: int32(rec.InputLength), OutputLength: int32(rec.OutputLength),
 		PromptTokens: -1, CompletionTokens: -1, TTFTMS: math.NaN(), ITLMS: math.NaN(), LatencyMS: math.NaN(), LatenessMS: math.NaN(),
+		CachedTokens: -1, PrefillWaitMS: math.NaN(), PrefillMS: math.NaN(), PrefillLocal: -1, ITLDecodeMS: math.NaN(),
 	}
 }
 
@@ -79,4 +107,30 @@ func (r *RequestRecord) SetTimings(sent, first, end time.Time, outputTokens int,
 	if outputTokens > 1 {
 		r.ITLMS = (r.LatencyMS - r.TTFTMS) / float64(outputTokens-1)
 	}
+}
+
+// PureStepFactor bounds a decode step's gap against the request's 10th
+// percentile gap: the pure decode steps of one request differ by the few
+// percent its worker's KV moves during it, while a step that also
+// computed a prefill chunk of a typical prompt (hundreds of tokens: 20 ms
+// and more on an H100 8B profile, against decode steps of 8-27 ms) is over
+// half again as long. A chunk too small to be told apart costs little.
+const PureStepFactor = 1.5
+
+// SetDecodeStep sets ITLDecodeMS from the request's gaps between content
+// chunks, in wall ms, times timeScale into trace time (no gap: stays
+// missing). It sorts gaps.
+func (r *RequestRecord) SetDecodeStep(gaps []float64, timeScale float64) {
+	if len(gaps) == 0 {
+		return
+	}
+	slices.Sort(gaps)
+	bound := gaps[(len(gaps)-1)/10] * PureStepFactor
+	n := sort.SearchFloat64s(gaps, math.Nextafter(bound, math.Inf(1)))
+	pure := gaps[:max(n, 1)]
+	m := pure[len(pure)/2]
+	if len(pure)%2 == 0 {
+		m = (pure[len(pure)/2-1] + pure[len(pure)/2]) / 2
+	}
+	r.ITLDecodeMS = m * timeScale
 }

@@ -21,6 +21,7 @@ import (
 func newCalibrateCommand() *cobra.Command {
 	var (
 		outPath, baseName, name string
+		force                   bool
 	)
 	c := &cobra.Command{
 		Use:   "calibrate RUN_DIR | FILE.npz... -o profile.yaml",
@@ -28,17 +29,25 @@ func newCalibrateCommand() *cobra.Command {
 		Long: `Fit the simulator's timing to measurements and write a profile:
 
   - RUN_DIR, a case folder of a run on your hardware (requests/ and
-    timeline.parquet): prefill time against prompt tokens from the fastest
-    TTFT of each prompt-length bucket (minus the KV transfer and one decode
-    step), and the decode step against KV utilisation from each request's
-    ITL and the timeline's KV usage during its decode;
+    timeline.parquet): prefill time against uncached prompt tokens
+    (usage.prompt_tokens_details.cached_tokens) from the fastest request
+    of each length bucket, its queueing taken out by Dynamo's recorded
+    prefill wait (nvext.timing) or, where the run has none, by keeping the
+    requests that met an idle pipeline; less the KV transfer and one
+    decode step. The decode step against KV utilisation from each
+    request's pure decode gaps between tokens and the timeline's KV usage during
+    its decode. Prompts of one length keep --base's shape, scaled; a narrow
+    KV range fits a line;
   - one or more .npz files of Dynamo's pre-deployment profiler (its
     prefill and decode raw_data.npz, or the mocker's single file): TTFT
     against ISL, ITL against KV usage, and the engine's max_kv_tokens.
 
 Everything not fitted (memory, transfer bandwidth, start-up, limits) comes
-from --base. It prints each fit's R² and RMSE, writes the profile and, next
-to it, a PNG of the points against the fitted curves.
+from --base. It prints each fit's R², RMSE and 95% bootstrap interval of
+each coefficient, and what the data could not tell; it writes the profile
+and, next to it, a PNG of the points against the fitted curves. Where the
+data leaves a coefficient undetermined it writes nothing and exits 2,
+saying why, unless --force.
 
   plannerbench calibrate results/seed/planner -o my-h100.yaml
   plannerbench calibrate prefill/raw_data.npz decode/raw_data.npz -o my-h100.yaml
@@ -75,6 +84,11 @@ to it, a PNG of the points against the fitted curves.
 			if err != nil {
 				return badInput(err)
 			}
+			out := cmd.OutOrStdout()
+			printFits(out, res)
+			if len(res.Undetermined) > 0 && !force {
+				return badInput(fmt.Errorf("the data does not determine the profile (nothing written; --force writes it anyway):\n  %s", strings.Join(res.Undetermined, "\n  ")))
+			}
 			if name == "" {
 				name = strings.TrimSuffix(filepath.Base(outPath), filepath.Ext(outPath))
 			}
@@ -90,9 +104,8 @@ to it, a PNG of the points against the fitted curves.
 			if err := atomicfile.Write(pngPath, res.WritePNG); err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			for _, f := range []calibrate.Fit{res.Prefill, res.Decode} {
-				fmt.Fprintf(out, "%-34s %d points over [%.4g, %.4g]: coefficients %v, R² %.4f, RMSE %.2f ms\n", f.Name, f.Points, f.MinX, f.MaxX, []float64(f.Coeffs), f.R2, f.RMSE)
+			if len(res.Undetermined) > 0 {
+				fmt.Fprintf(out, "written although undetermined (--force):\n  %s\n", strings.Join(res.Undetermined, "\n  "))
 			}
 			fmt.Fprintf(out, "wrote %s and %s\n", outPath, pngPath)
 			return nil
@@ -102,7 +115,40 @@ to it, a PNG of the points against the fitted curves.
 	f.StringVarP(&outPath, "output-file", "o", "", "profile YAML to write (a PNG of the fits is written beside it)")
 	f.StringVar(&baseName, "base", schemas.DefaultProfile, "profile whose other constants (memory, transfer, start-up, limits) the result keeps")
 	f.StringVar(&name, "name", "", "the profile's name (default: the file name)")
+	f.BoolVar(&force, "force", false, "write the profile even where the data leaves a coefficient undetermined")
 	return c
+}
+
+// printFits prints each fit with its intervals, the queueing rule and
+// the notes.
+func printFits(out io.Writer, res *calibrate.Result) {
+	for _, f := range []calibrate.Fit{res.Prefill, res.Decode} {
+		fmt.Fprintf(out, "%s: %s, %d points over [%.4g, %.4g], R² %.4f, RMSE %.2f ms\n", f.Name, orDash(f.Shape), f.Points, f.MinX, f.MaxX, f.R2, f.RMSE)
+		if f.Shape == calibrate.ShapeScaled && len(f.Intervals) == 1 {
+			fmt.Fprintf(out, "  scale %.4f [95%%: %.4f, %.4f] -> coefficients %v\n", f.Scale, f.Intervals[0][0], f.Intervals[0][1], []float64(f.Coeffs))
+			continue
+		}
+		for j, c := range f.Coeffs {
+			if j < len(f.Intervals) {
+				fmt.Fprintf(out, "  c%d = %.6g [95%%: %.6g, %.6g]\n", j, c, f.Intervals[j][0], f.Intervals[j][1])
+			} else {
+				fmt.Fprintf(out, "  c%d = %.6g\n", j, c)
+			}
+		}
+	}
+	if res.QueueRule != "" {
+		fmt.Fprintf(out, "queueing: %s\n", res.QueueRule)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(out, "note: %s\n", n)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // writeProfile writes the calibrated profile with a header that says where
@@ -111,7 +157,16 @@ func writeProfile(w io.Writer, res *calibrate.Result, base string) error {
 	fmt.Fprintf(w, "# Calibrated by plannerbench calibrate on %s.\n", time.Now().UTC().Format(time.DateOnly))
 	fmt.Fprintf(w, "# Source: %s.\n", res.Source)
 	for _, f := range []calibrate.Fit{res.Prefill, res.Decode} {
-		fmt.Fprintf(w, "# %s: least squares on %d points over [%.4g, %.4g], R² %.4f, RMSE %.2f ms.\n", f.Name, f.Points, f.MinX, f.MaxX, f.R2, f.RMSE)
+		fmt.Fprintf(w, "# %s: %s, least squares on %d points over [%.4g, %.4g], R² %.4f, RMSE %.2f ms.\n", f.Name, orDash(f.Shape), f.Points, f.MinX, f.MaxX, f.R2, f.RMSE)
+	}
+	if res.QueueRule != "" {
+		fmt.Fprintf(w, "# Queueing taken out by: %s.\n", res.QueueRule)
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(w, "# Note: %s.\n", n)
+	}
+	for _, u := range res.Undetermined {
+		fmt.Fprintf(w, "# UNDETERMINED (written with --force): %s.\n", u)
 	}
 	fmt.Fprintf(w, "# Every other constant is profile %s's (see its file for sources).\n", base)
 	return yaml.NewEncoder(w).Encode(res.Profile)

@@ -302,6 +302,7 @@ func (e *Engine) startPrefillStep(pw *prefillWorker) {
 			}
 			s.state = seqPrefilling
 			pw.batch = append(pw.batch, s)
+			s.notifyPrefill(e.now, false)
 		}
 	}
 	pw.chunks = chunkPrefill(pw.batch, e.cfg.MaxNumBatchedTokens, pw.chunks[:0])
@@ -469,6 +470,9 @@ func (e *Engine) localPrefillChunks(w *decodeWorker) []*sequence {
 	w.chunks = chunkPrefill(pending, budget, w.chunks[:0])
 	for _, c := range w.chunks {
 		e.counters.PrefillTokens += int64(c)
+	}
+	for _, s := range pending[:len(w.chunks)] {
+		s.notifyPrefill(e.now, true)
 	}
 	var completed []*sequence
 	kept := pending[:0]

@@ -14,13 +14,23 @@ type streamObserver struct {
 	done   bool
 	reason FinishReason
 	notify chan struct{}
+
+	// What nvext.timing and usage.prompt_tokens_details report, in engine
+	// time: when the request arrived, its prefill began (prefilled: it
+	// did) and its first token came; and its cached prompt tokens.
+	arrive, prefillStart, firstToken time.Duration
+	prefilled                        bool
+	cached                           int
 }
 
 func newStreamObserver() *streamObserver { return &streamObserver{notify: make(chan struct{}, 1)} }
 
-func (o *streamObserver) Token(_ time.Duration, n int) {
+func (o *streamObserver) Token(now time.Duration, n int) {
 	o.mu.Lock()
 	o.n = n
+	if n == 1 {
+		o.firstToken = now
+	}
 	o.mu.Unlock()
 	o.signal()
 }
@@ -43,4 +53,30 @@ func (o *streamObserver) state() (n int, done bool, reason FinishReason) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.n, o.done, o.reason
+}
+
+// Prefill notes the prefill's start and the cached tokens (PrefillObserver).
+func (o *streamObserver) Prefill(start time.Duration, cached int, _ bool) {
+	o.mu.Lock()
+	o.prefillStart, o.cached, o.prefilled = start, cached, true
+	o.mu.Unlock()
+}
+
+// extras returns the cached tokens and, when the prefill and first token
+// happened, nvext.timing's prefill_wait_time_ms and prefill_time_ms in
+// wall ms (engine durations divided by scale, the engine's seconds per
+// wall second).
+func (o *streamObserver) extras(scale float64) (cached int, timing map[string]float64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if !o.prefilled {
+		return o.cached, nil
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / scale }
+	timing = map[string]float64{"prefill_wait_time_ms": ms(o.prefillStart - o.arrive)}
+	if o.n > 0 {
+		timing["prefill_time_ms"] = ms(o.firstToken - o.prefillStart)
+		timing["ttft_ms"] = ms(o.firstToken - o.arrive)
+	}
+	return o.cached, timing
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -20,6 +21,7 @@ type chatRequest struct {
 	MinTokens           *int           `json:"min_tokens"`
 	IgnoreEOS           bool           `json:"ignore_eos"`
 	N                   *int           `json:"n"`
+	NVExt               *nvext         `json:"nvext"`
 }
 
 type chatMessage struct {
@@ -36,7 +38,18 @@ type completionRequest struct {
 	MinTokens     *int            `json:"min_tokens"`
 	IgnoreEOS     bool            `json:"ignore_eos"`
 	N             *int            `json:"n"`
+	NVExt         *nvext          `json:"nvext"`
 }
+
+// nvext is the part of Dynamo's request extension the simulator reads:
+// extra_fields asks for response metadata; "timing" is answered
+// (docs/pages/components/frontend/nvext.md in ai-dynamo/dynamo).
+type nvext struct {
+	ExtraFields []string `json:"extra_fields"`
+}
+
+// wantsTiming says whether the request asked for nvext.timing.
+func (n *nvext) wantsTiming() bool { return n != nil && slices.Contains(n.ExtraFields, "timing") }
 
 type streamOptions struct {
 	IncludeUsage bool `json:"include_usage"`
@@ -114,9 +127,17 @@ func refused(w http.ResponseWriter, param string, err error) {
 }
 
 type usage struct {
-	PromptTokens     int `json:"prompt_tokens"`
-	CompletionTokens int `json:"completion_tokens"`
-	TotalTokens      int `json:"total_tokens"`
+	PromptTokens        int                  `json:"prompt_tokens"`
+	CompletionTokens    int                  `json:"completion_tokens"`
+	TotalTokens         int                  `json:"total_tokens"`
+	PromptTokensDetails *promptTokensDetails `json:"prompt_tokens_details,omitempty"`
+}
+
+// promptTokensDetails is vLLM's, sent only when some prompt tokens were
+// cached (vllm/entrypoints/openai/chat_completion/serving.py: `if
+// self.enable_prompt_tokens_details and num_cached_tokens`).
+type promptTokensDetails struct {
+	CachedTokens int `json:"cached_tokens"`
 }
 
 // outputWords is the simulated model's vocabulary: token n is word n mod len.

@@ -43,6 +43,18 @@ func (o ObserverFuncs) Done(now time.Duration, reason FinishReason) {
 	}
 }
 
+// PrefillObserver is an Observer that also wants to know when the
+// request's prefill began, as Dynamo's frontend records it for the
+// response's nvext.timing (lib/llm/src/protocols/common/timing.rs,
+// RequestTracker.record_prefill_start, set once): Prefill is called when
+// the first chunk of its first prefill is computed, with the prompt tokens
+// found in the prefix cache (vLLM's num_cached_tokens) and whether the
+// decode worker prefilled it itself (conditional disaggregation).
+type PrefillObserver interface {
+	Observer
+	Prefill(start time.Duration, cachedTokens int, local bool)
+}
+
 // Request is one generation request as the engine sees it.
 type Request struct {
 	// PromptTokens is the prompt length in tokens (see CountTokens).
@@ -90,6 +102,8 @@ type sequence struct {
 	routerHitRate float64
 	aborted       bool
 	preemptions   int
+	// prefillSeen is set once the observer heard of the first prefill.
+	prefillSeen bool
 	// lastToken is when the sequence's latest token was generated.
 	lastToken time.Duration
 }
@@ -100,6 +114,19 @@ func (s *sequence) context() int { return s.req.PromptTokens + s.generated }
 func (s *sequence) notifyToken(now time.Duration) {
 	if s.req.Observer != nil {
 		s.req.Observer.Token(now, s.generated)
+	}
+}
+
+// notifyPrefill tells a PrefillObserver when the first prefill began
+// (later recomputations after a preemption are not reported, as upstream
+// records the first start only).
+func (s *sequence) notifyPrefill(now time.Duration, local bool) {
+	if s.prefillSeen {
+		return
+	}
+	s.prefillSeen = true
+	if o, ok := s.req.Observer.(PrefillObserver); ok {
+		o.Prefill(now, s.req.PromptTokens-s.prefillTokens, local)
 	}
 }
 

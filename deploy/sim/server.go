@@ -91,6 +91,7 @@ type genParams struct {
 	includeUsage bool
 	maxTokens    *int
 	minTokens    *int
+	timing       bool // nvext.extra_fields holds "timing"
 }
 
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +121,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		max = req.MaxTokens
 	}
 	s.generate(w, r, genParams{chat: true, model: req.Model, prompt: text.String(), stream: req.Stream,
-		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens})
+		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens, timing: req.NVExt.wantsTiming()})
 }
 
 func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
@@ -142,7 +143,7 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 		max = &legacyDefault
 	}
 	s.generate(w, r, genParams{model: req.Model, prompt: prompt, stream: req.Stream,
-		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens})
+		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens, timing: req.NVExt.wantsTiming()})
 }
 
 // decodeBody reads a JSON body or answers 413 (over MaxBodyBytes) or 400
@@ -216,7 +217,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, p genParams) {
 	req.Observer = obs
 	var h Handle
 	var err error
-	s.rt.Do(func(e *Engine) { h, err = e.Submit(req) })
+	s.rt.Do(func(e *Engine) { obs.arrive = e.Now(); h, err = e.Submit(req) })
 	if err != nil {
 		if errors.Is(err, ErrBadRequest) {
 			refused(w, "max_tokens", err)
@@ -226,7 +227,14 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, p genParams) {
 		return
 	}
 	id := fmt.Sprintf("%s-%s%d", map[bool]string{true: "chatcmpl", false: "cmpl"}[p.chat], s.idBase, s.nextID.Add(1))
-	out := &output{chat: p.chat, id: id, created: time.Now().Unix(), model: s.opts.Model, prompt: promptTokens, max: maxTokens}
+	out := &output{chat: p.chat, id: id, created: time.Now().Unix(), model: s.opts.Model, prompt: promptTokens, max: maxTokens,
+		extras: func() (int, map[string]float64) {
+			cached, timing := obs.extras(s.rt.TimeScale())
+			if !p.timing {
+				timing = nil
+			}
+			return cached, timing
+		}}
 	if p.stream {
 		s.stream(w, r, h, obs, out, p.includeUsage, s.spikeDelay(faults), s.dice.hit(faults.StreamDropRate))
 		return
@@ -440,6 +448,26 @@ type output struct {
 	prompt  int
 	max     int
 	prefix  []byte
+	// extras gives the cached prompt tokens and nvext.timing (nil: not
+	// asked for) at the end.
+	extras func() (cached int, timing map[string]float64)
+}
+
+// finalFields returns the usage and, when asked for, the nvext of the
+// last message.
+func (o *output) finalFields(completion int) (usage, map[string]any) {
+	u := usage{PromptTokens: o.prompt, CompletionTokens: completion, TotalTokens: o.prompt + completion}
+	if o.extras == nil {
+		return u, nil
+	}
+	cached, timing := o.extras()
+	if cached > 0 {
+		u.PromptTokensDetails = &promptTokensDetails{CachedTokens: cached}
+	}
+	if timing == nil {
+		return u, nil
+	}
+	return u, map[string]any{"timing": timing}
 }
 
 func (o *output) chunkPrefix() []byte {
@@ -489,10 +517,12 @@ func (o *output) appendUsage(b []byte, completion int) []byte {
 	if o.chat {
 		object = "chat.completion.chunk"
 	}
-	body, _ := json.Marshal(map[string]any{
-		"id": o.id, "object": object, "created": o.created, "model": o.model, "choices": []any{},
-		"usage": usage{PromptTokens: o.prompt, CompletionTokens: completion, TotalTokens: o.prompt + completion},
-	})
+	u, nv := o.finalFields(completion)
+	msg := map[string]any{"id": o.id, "object": object, "created": o.created, "model": o.model, "choices": []any{}, "usage": u}
+	if nv != nil {
+		msg["nvext"] = nv
+	}
+	body, _ := json.Marshal(msg)
 	b = append(b, "data: "...)
 	b = append(b, body...)
 	return append(b, "\n\n"...)
@@ -511,10 +541,12 @@ func (o *output) response(n int, finish string) map[string]any {
 	} else {
 		choice["text"] = text.String()
 	}
-	return map[string]any{
-		"id": o.id, "object": object, "created": o.created, "model": o.model, "choices": []any{choice},
-		"usage": usage{PromptTokens: o.prompt, CompletionTokens: n, TotalTokens: o.prompt + n},
+	u, nv := o.finalFields(n)
+	msg := map[string]any{"id": o.id, "object": object, "created": o.created, "model": o.model, "choices": []any{choice}, "usage": u}
+	if nv != nil {
+		msg["nvext"] = nv
 	}
+	return msg
 }
 
 // oneChoice refuses n other than 1: the simulator streams one choice.

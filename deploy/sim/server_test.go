@@ -379,3 +379,28 @@ func TestDynamoNamesGiveThePlannersTheSameInputs(t *testing.T) {
 	require.Zero(t, got.PrefillStarting, "not visible in metrics")
 	require.Equal(t, got.NumGPU, got.GPUsHeld)
 }
+
+// A request that asks for nvext.timing gets Dynamo's prefill wait and
+// prefill time with its usage; one that does not, gets none.
+func TestServerAnswersNVExtTiming(t *testing.T) {
+	srv, _ := startServer(t, 1, 1, 20, ServerOptions{})
+	ask := func(nv string) map[string]any {
+		body := `{"model":"` + testModel + `","messages":[{"role":"user","content":"a b c d"}],"max_tokens":3,"stream":true,"stream_options":{"include_usage":true}` + nv + `}`
+		resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		data, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		events := strings.Split(strings.TrimSuffix(string(data), "\n\n"), "\n\n")
+		var last map[string]any
+		require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(events[len(events)-2], "data: ")), &last))
+		return last
+	}
+	last := ask(`,"nvext":{"extra_fields":["timing"]}`)
+	timing := last["nvext"].(map[string]any)["timing"].(map[string]any)
+	wait, pre, ttft := timing["prefill_wait_time_ms"].(float64), timing["prefill_time_ms"].(float64), timing["ttft_ms"].(float64)
+	require.GreaterOrEqual(t, wait, 0.0)
+	require.Greater(t, pre, 0.0)
+	require.InDelta(t, ttft, wait+pre, 1e-6, "ttft is the wait and the prefill")
+	require.NotContains(t, ask(""), "nvext")
+}

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"time"
 
 	"plannerbench/internal/results"
@@ -23,25 +23,79 @@ type Result struct {
 	Decode  Fit             `json:"decode"`
 	// Source says what was read.
 	Source string `json:"source"`
+	// QueueRule says how queueing was taken out of the TTFTs (RuleRecorded
+	// or RuleIdle; empty for profiler files).
+	QueueRule string `json:"queue_rule,omitempty"`
+	// Notes say what the data could not tell and what was done about it.
+	Notes []string `json:"notes,omitempty"`
+	// Undetermined gives each reason the data does not determine the
+	// profile; the CLI refuses to write it (exit 2) unless forced.
+	Undetermined []string `json:"undetermined,omitempty"`
 }
 
-// FromRun fits prefill time against prompt tokens and the decode step
-// against KV utilisation from a case folder (requests/, timeline.parquet,
-// case.json), in the trace's time (a live run at time scale s measured
-// times s times shorter).
+// Shapes (Fit.Shape).
+const (
+	ShapeQuadratic = "quadratic"
+	ShapeLinear    = "linear"
+	ShapeScaled    = "base shape scaled"
+)
+
+// The fitting rules' constants.
+const (
+	// envelopeBuckets and medianBuckets split the x range; a bucket counts
+	// with at least atLeast requests.
+	envelopeBuckets, medianBuckets, atLeast = 40, 40, 3
+	// oneLength: prompts whose uncached lengths span less than this share
+	// of the longest are one length, and only the base's shape can be
+	// scaled (a quadratic through one point is any quadratic).
+	oneLength = 0.25
+	// narrowKV: a KV range narrower than this fits a line, not a parabola
+	// whose curvature the range cannot show.
+	narrowKV = 0.25
+	// resamples is how many bootstrap resamples give the intervals.
+	resamples = 200
+	// mattering: a coefficient whose interval holds zero is undetermined
+	// when that uncertainty alone moves the curve at the edge of the data
+	// by more than this share (the 5% the round-trip tests hold to).
+	mattering = 0.05
+)
+
+// FromRun fits prefill time against uncached prompt tokens and the decode
+// step against KV utilisation from a case folder (requests/,
+// timeline.parquet, case.json). Request records are in trace ms already;
+// the timeline's instants are wall time times the case's time scale.
 //
-// Prefill: a request's TTFT is its prefill, the KV transfer (the base
-// profile's bandwidth), its first decode step (taken as its own mean ITL)
-// and any queueing or waiting for a step boundary. Queueing only adds, so
-// for each prompt-length bucket the fastest request is the prefill's
-// lower envelope; those points are fitted with a quadratic.
+// Prefill: see prefillPoints (queueing taken out by the recorded prefill
+// wait, or by keeping the requests that met an idle pipeline), then the
+// lower envelope of 40 length buckets, fitted with a quadratic, or, when
+// the prompts are one length, the base profile's polynomial scaled.
 //
-// Decode: a request's mean ITL is the mean of its steps, each priced at
-// the KV utilisation of its time; it is paired with the timeline's mean KV
-// utilisation over the request's decode. The median ITL of each
-// utilisation bucket is fitted with a quadratic, so steps slowed by a
-// local prefill do not pull the curve.
+// Decode: each request's decode step (itl_decode_ms) against the timeline's mean KV
+// utilisation over its decode; the median of each of 40 utilisation
+// buckets is fitted with a quadratic (a line over a narrow range).
+//
+// Each coefficient gets a 95% bootstrap interval over requests; one that
+// the data leaves undetermined is listed in Result.Undetermined.
 func FromRun(ctx context.Context, dir string, base *schemas.Profile) (*Result, error) {
+	return fromRun(ctx, dir, base, rules{})
+}
+
+// rules turns FromRun's rules off, each as the estimator before it did
+// (for the tests that show a rule is what makes a case pass).
+type rules struct {
+	// noQueue: TTFTs as they are, queueing included.
+	noQueue bool
+	// wholePrompts: prefill against whole prompts, cached tokens ignored.
+	wholePrompts bool
+	// meanITL: a request's step is its mean ITL.
+	meanITL bool
+	// minEnvelope: a length's fastest request, not its envelopeQuantile.
+	minEnvelope bool
+	// keepDrain: decode counts the requests answered after the last send.
+	keepDrain bool
+}
+
+func fromRun(ctx context.Context, dir string, base *schemas.Profile, off rules) (*Result, error) {
 	scale := 1.0
 	if data, err := os.ReadFile(filepath.Join(dir, results.CaseFile)); err == nil {
 		var c schemas.Case
@@ -63,6 +117,15 @@ func FromRun(ctx context.Context, dir string, base *schemas.Profile) (*Result, e
 	ok := recs[:0]
 	for _, r := range recs {
 		if r.Status == schemas.StatusOK && r.CompletionTokens > 1 && r.TTFTMS > 0 && r.ITLMS > 0 {
+			if off.wholePrompts {
+				r.CachedTokens = -1
+			}
+			if off.meanITL {
+				r.ITLDecodeMS = math.NaN()
+			}
+			if off.noQueue {
+				r.PrefillMS, r.PrefillLocal = math.NaN(), -1
+			}
 			ok = append(ok, r)
 		}
 	}
@@ -77,147 +140,230 @@ func FromRun(ctx context.Context, dir string, base *schemas.Profile) (*Result, e
 	}
 	traceTime := func(t time.Time) float64 { return t.Sub(t0).Seconds() * scale }
 
-	prefillX, prefillY := prefillEnvelope(ok, base, scale)
-	prefill, err := fitPolynomial("prefill_ms vs prompt tokens", prefillX, prefillY, 2)
+	res := &Result{Profile: *base, Source: dir}
+	ev, err := prefillPoints(ok, base, !off.noQueue)
+	res.QueueRule, res.Notes = ev.rule, append(res.Notes, ev.notes...)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate %s: %w", dir, err)
 	}
-	decodeX, decodeY := decodeMedians(ok, timeline, traceTime, scale)
-	decode, err := fitPolynomial("decode_step_ms vs KV utilisation", decodeX, decodeY, 2)
+	q := envelopeQuantile
+	if off.minEnvelope {
+		q = 0
+	}
+	prefill, err := simplest(ev.points, func(pts []point, shape string) (Fit, error) { return fitPrefill(pts, base, shape, q) }, ShapeQuadratic, ShapeScaled)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate %s: %w", dir, err)
 	}
-	res := &Result{Profile: *base, Prefill: prefill, Decode: decode, Source: dir}
+	res.Notes = append(res.Notes, prefill.notes...)
+	if prefill.Shape == ShapeScaled {
+		res.Notes = append(res.Notes, fmt.Sprintf("prefill keeps %s's shape, scaled x%.4f", base.Name, prefill.Scale))
+	}
+	if prefill.Shape == ShapeScaled && (prefill.Points < 3 || prefill.MaxX-prefill.MinX < oneLength*prefill.MaxX) {
+		res.Notes = append(res.Notes, fmt.Sprintf("the prompts are one length (%.0f..%.0f uncached tokens): only a scale can be fitted, and the profile is measured at that length alone", prefill.MinX, prefill.MaxX))
+	}
+
+	dpts, notes := decodePoints(ok, timeline, traceTime, !off.keepDrain)
+	res.Notes = append(res.Notes, notes...)
+	decode, err := simplest(dpts, fitDecode, ShapeQuadratic, ShapeLinear)
+	if err != nil {
+		return nil, fmt.Errorf("calibrate %s: %w", dir, err)
+	}
+	res.Notes = append(res.Notes, decode.notes...)
+	res.Notes = append(res.Notes, fmt.Sprintf("decode_step_ms is fitted over KV utilisation %.3f..%.3f (%s): outside it the profile extrapolates", decode.MinX, decode.MaxX, decode.Shape))
+
+	res.Prefill, res.Decode = prefill.Fit, decode.Fit
+	res.Undetermined = append(undetermined(prefill.Fit), undetermined(decode.Fit)...)
 	res.Profile.PrefillMS, res.Profile.DecodeStepMS = prefill.Coeffs, decode.Coeffs
 	return res, nil
 }
 
-// prefillEnvelope returns, for each of up to 40 prompt-length buckets with
-// at least 3 requests, the fastest request's prefill estimate.
-func prefillEnvelope(recs []schemas.RequestRecord, base *schemas.Profile, scale float64) (x, y []float64) {
-	const buckets, atLeast = 40, 3
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, r := range recs {
-		lo, hi = math.Min(lo, float64(r.PromptTokens)), math.Max(hi, float64(r.PromptTokens))
-	}
-	width := math.Max((hi-lo)/buckets, 1)
-	type best struct {
-		n    int
-		isl  float64
-		est  float64
-		seen bool
-	}
-	bs := map[int]*best{}
-	for _, r := range recs {
-		isl := float64(r.PromptTokens)
-		est := r.TTFTMS*scale - float64(base.TransferTime(int(r.PromptTokens)))/1e6 - r.ITLMS*scale
-		k := int((isl - lo) / width)
-		b := bs[k]
-		if b == nil {
-			b = &best{}
-			bs[k] = b
+// chosen is a fit and what choosing it says.
+type chosen struct {
+	Fit
+	notes []string
+}
+
+// simplest fits pts with the first of shapes whose coefficients the data
+// determines (each with bootstrap intervals): a term whose interval holds
+// zero and matters is one the data cannot tell from absent, so the next,
+// simpler shape is tried. When none is determined the last is returned,
+// and undetermined says why.
+func simplest(pts []point, fit func([]point, string) (Fit, error), shapes ...string) (chosen, error) {
+	var c chosen
+	for i, shape := range shapes {
+		f, err := withIntervals(pts, func(p []point) (Fit, error) { return fit(p, shape) })
+		if err != nil {
+			return c, err
 		}
-		b.n++
-		if !b.seen || est < b.est {
-			b.isl, b.est, b.seen = isl, est, true
+		c.Fit = f
+		why := undetermined(f)
+		if len(why) == 0 || i == len(shapes)-1 {
+			return c, nil
+		}
+		c.notes = append(c.notes, fmt.Sprintf("%s: a %s is not determined by the data (%s); fitted the simpler %s", f.Name, f.Shape, why[0], shapes[i+1]))
+	}
+	return c, nil
+}
+
+// fitPrefill fits the lower envelope of pts with shape (a quadratic, or
+// the base's shape scaled); a quadratic becomes a scaled base shape when
+// the envelope cannot show a shape (one prompt length).
+func fitPrefill(pts []point, base *schemas.Profile, shape string, q float64) (Fit, error) {
+	// A bucket of few requests has no fast one to speak of (the seed
+	// with heavy prefix reuse: 4 requests at one length, the fastest 19 ms
+	// over the cost): buckets count from minForQuantile requests, fewer
+	// only when no bucket has that many.
+	var env []point
+	for _, n := range []int{minForQuantile, atLeast, 1} {
+		if env = lowerEnvelope(pts, envelopeBuckets, n, q); len(env) > 0 {
+			break
 		}
 	}
-	keys := make([]int, 0, len(bs))
-	for k := range bs {
-		keys = append(keys, k)
+	x, y := split(env)
+	const name = "prefill_ms vs uncached prompt tokens"
+	lo, hi := slices.Min(x), slices.Max(x)
+	if shape == ShapeScaled || len(env) < 3 || hi-lo < oneLength*hi {
+		f, k, err := fitScale(name, x, y, base.PrefillMS)
+		f.Shape, f.Scale = ShapeScaled, k
+		return f, err
 	}
-	sort.Ints(keys)
-	for _, k := range keys {
-		if b := bs[k]; b.n >= atLeast {
-			x, y = append(x, b.isl), append(y, b.est)
-		}
+	f, err := fitPolynomial(name, x, y, 2)
+	f.Shape = ShapeQuadratic
+	return f, err
+}
+
+// fitDecode fits the bucket medians of pts with shape (a quadratic or a
+// line); a quadratic becomes a line over a narrow range.
+func fitDecode(pts []point, shape string) (Fit, error) {
+	med := bucketMedians(pts, medianBuckets, atLeast)
+	if len(med) == 0 {
+		med = bucketMedians(pts, medianBuckets, 1)
+	}
+	x, y := split(med)
+	if len(x) == 0 {
+		return Fit{}, fmt.Errorf("decode_step_ms: %w (no request's decode overlaps the timeline)", ErrTooFewPoints)
+	}
+	degree := 2
+	if shape == ShapeLinear || slices.Max(x)-slices.Min(x) < narrowKV {
+		degree, shape = 1, ShapeLinear
+	}
+	// Each median weighs as many requests as it stands for: a sparse
+	// bucket at the edge of the range (a few requests on a worker the
+	// mean KV misplaces) does not bend the curve the dense ones draw.
+	w := make([]float64, len(med))
+	for i, p := range med {
+		w[i] = float64(p.n)
+	}
+	f, err := fitWeighted("decode_step_ms vs KV utilisation", x, y, w, degree)
+	if err == nil && len(f.Coeffs) == 2 {
+		shape = ShapeLinear
+	}
+	f.Shape = shape
+	return f, err
+}
+
+func split(pts []point) (x, y []float64) {
+	for _, p := range pts {
+		x, y = append(x, p.x), append(y, p.y)
 	}
 	return x, y
 }
 
-// decodeMedians pairs each request's mean ITL with the mean KV utilisation
-// over its decode and returns the median of each of 40 utilisation buckets
-// holding at least 3 requests.
-func decodeMedians(recs []schemas.RequestRecord, timeline []schemas.TimelineRow, traceTime func(time.Time) float64, scale float64) (x, y []float64) {
-	const buckets, atLeast = 40, 3
-	type point struct{ util, itl float64 }
-	var pts []point
-	for _, r := range recs {
-		from, to := traceTime(r.FirstTokenAt), traceTime(r.EndAt)
-		u, ok := meanKV(timeline, from, to)
-		if !ok {
-			continue
+// withIntervals fits pts and gives each fitted coefficient (or the scale)
+// the 2.5th and 97.5th percentiles over resamples of pts with
+// replacement (a fixed seed: the same run gives the same intervals).
+func withIntervals(pts []point, fit func([]point) (Fit, error)) (Fit, error) {
+	f, err := fit(pts)
+	if err != nil {
+		return f, err
+	}
+	values := func(g Fit) []float64 {
+		if g.Shape == ShapeScaled {
+			return []float64{g.Scale}
 		}
-		pts = append(pts, point{u, r.ITLMS * scale})
+		return g.Coeffs
 	}
-	if len(pts) == 0 {
-		return nil, nil
-	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, p := range pts {
-		lo, hi = math.Min(lo, p.util), math.Max(hi, p.util)
-	}
-	width := (hi - lo) / buckets
-	if width <= 0 {
-		width = 1
-	}
-	groups := map[int][]point{}
-	for _, p := range pts {
-		k := min(int((p.util-lo)/width), buckets-1)
-		groups[k] = append(groups[k], p)
-	}
-	keys := make([]int, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	sort.Ints(keys)
-	for _, k := range keys {
-		g := groups[k]
-		if len(g) < atLeast {
-			continue
+	want := len(values(f))
+	draws := make([][]float64, want)
+	xs := []float64{f.MinX, (f.MinX + f.MaxX) / 2, f.MaxX}
+	curves := make([][]float64, len(xs))
+	rng := rand.New(rand.NewPCG(1, 2))
+	sample := make([]point, len(pts))
+	for range resamples {
+		for i := range sample {
+			sample[i] = pts[rng.IntN(len(pts))]
 		}
-		slices.SortFunc(g, func(a, b point) int { return cmpFloat(a.itl, b.itl) })
-		var u float64
-		for _, p := range g {
-			u += p.util
+		g, err := fit(sample)
+		if err != nil || g.Shape != f.Shape || len(values(g)) != want {
+			continue // a resample that cannot be fitted the same way says nothing of these coefficients
 		}
-		x, y = append(x, u/float64(len(g))), append(y, g[len(g)/2].itl)
+		for j, v := range values(g) {
+			draws[j] = append(draws[j], v)
+		}
+		for j, x := range xs {
+			curves[j] = append(curves[j], g.Coeffs.At(x))
+		}
 	}
-	return x, y
+	for j, c := range curves {
+		slices.Sort(c)
+		if len(c) > 0 {
+			f.bands = append(f.bands, band{x: xs[j], lo: quantile(c, 0.025), hi: quantile(c, 0.975)})
+		}
+	}
+	for _, d := range draws {
+		if len(d) < resamples/2 {
+			return f, errors.New(f.Name + ": fewer than half the bootstrap resamples could be fitted")
+		}
+		slices.Sort(d)
+		f.Intervals = append(f.Intervals, [2]float64{quantile(d, 0.025), quantile(d, 0.975)})
+	}
+	return f, nil
 }
 
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+// quantile is the q-quantile of sorted d, interpolated linearly.
+func quantile(d []float64, q float64) float64 {
+	pos := q * float64(len(d)-1)
+	i := int(pos)
+	if i+1 >= len(d) {
+		return d[len(d)-1]
 	}
-	return 0
+	return d[i] + (pos-float64(i))*(d[i+1]-d[i])
 }
 
-// meanKV is the mean KVUsage of the timeline rows within [from, to]
-// (the nearest row when none falls inside).
-func meanKV(timeline []schemas.TimelineRow, from, to float64) (float64, bool) {
-	if len(timeline) == 0 {
-		return 0, false
-	}
-	var sum float64
-	n := 0
-	for _, row := range timeline {
-		if row.TS >= from && row.TS <= to {
-			sum += row.KVUsage
-			n++
+// undetermined says where the data leaves f undetermined: where the 95%
+// bootstrap band of the fitted curve, at the edges and middle of the
+// observed range, is wider than ±mattering of the curve's value. The
+// coefficients of a polynomial trade off against each other (a steeper
+// line with a lower intercept draws nearly the same curve), so one
+// coefficient's interval alone overstates what is unknown; the curve's
+// band is what a replay with the profile depends on. The band comes from
+// the resampled fits kept in f.bands.
+func undetermined(f Fit) []string {
+	var out []string
+	for _, b := range f.bands {
+		v := math.Abs(f.Coeffs.At(b.x))
+		if half := (b.hi - b.lo) / 2; half > mattering*v {
+			out = append(out, fmt.Sprintf("%s: at x=%.4g the fitted %.4g ms has a 95%% band [%.4g, %.4g], wider than ±%.0f%% (the %s's coefficients and their intervals: %s)",
+				f.Name, b.x, v, b.lo, b.hi, mattering*100, f.Shape, describeIntervals(f)))
+			break
 		}
 	}
-	if n > 0 {
-		return sum / float64(n), true
+	return out
+}
+
+// describeIntervals prints each fitted value with its interval.
+func describeIntervals(f Fit) string {
+	if f.Shape == ShapeScaled && len(f.Intervals) == 1 {
+		return fmt.Sprintf("scale %.4g [%.4g, %.4g]", f.Scale, f.Intervals[0][0], f.Intervals[0][1])
 	}
-	i := sort.Search(len(timeline), func(i int) bool { return timeline[i].TS >= from })
-	if i == len(timeline) {
-		i--
+	s := ""
+	for j, iv := range f.Intervals {
+		if j > 0 {
+			s += ", "
+		}
+		s += fmt.Sprintf("c%d %.4g [%.4g, %.4g]", j, f.Coeffs[j], iv[0], iv[1])
 	}
-	return timeline[i].KVUsage, true
+	return s
 }
 
 // errNoArray names a missing .npz array.

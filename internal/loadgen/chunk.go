@@ -17,6 +17,11 @@ type chunk struct {
 	hasUsage         bool
 	promptTokens     int32
 	completionTokens int32
+	// cachedTokens is usage.prompt_tokens_details.cached_tokens (-1:
+	// absent); prefillWaitMS and prefillMS are nvext.timing's, wall ms
+	// (NaN: absent).
+	cachedTokens            int32
+	prefillWaitMS, prefillMS float64
 }
 
 // parseChunk reads a chunk with fastjson rather than go-openai's
@@ -27,7 +32,7 @@ func parseChunk(p *fastjson.Parser, raw []byte) (chunk, error) {
 	if err != nil {
 		return chunk{}, fmt.Errorf("malformed stream chunk: %w", err)
 	}
-	var c chunk
+	c := chunk{cachedTokens: -1, prefillWaitMS: math.NaN(), prefillMS: math.NaN()}
 	for _, choice := range v.GetArray("choices") {
 		if len(choice.GetStringBytes("delta", "content")) > 0 || len(choice.GetStringBytes("text")) > 0 {
 			c.content = true
@@ -53,6 +58,28 @@ func parseChunk(p *fastjson.Parser, raw []byte) (chunk, error) {
 				return chunk{}, fmt.Errorf("malformed stream chunk: usage.%s %v is not a token count", f.key, v)
 			}
 			*f.to = int32(n)
+		}
+		if v := u.Get("prompt_tokens_details", "cached_tokens"); v != nil && v.Type() == fastjson.TypeNumber {
+			n, _ := v.Float64()
+			if n < 0 || n > math.MaxInt32 || n != math.Trunc(n) {
+				return chunk{}, fmt.Errorf("malformed stream chunk: usage.prompt_tokens_details.cached_tokens %v is not a token count", v)
+			}
+			c.cachedTokens = int32(n)
+		}
+	}
+	// Dynamo's nvext.timing (lib/llm/src/protocols/common/timing.rs,
+	// TimingInfo): wall ms from arrival to prefill start, and from there
+	// to the first token.
+	for _, f := range []struct {
+		key string
+		to  *float64
+	}{{"prefill_wait_time_ms", &c.prefillWaitMS}, {"prefill_time_ms", &c.prefillMS}} {
+		if v := v.Get("nvext", "timing", f.key); v != nil && v.Type() == fastjson.TypeNumber {
+			x, _ := v.Float64()
+			if x < 0 || math.IsInf(x, 0) {
+				return chunk{}, fmt.Errorf("malformed stream chunk: nvext.timing.%s %v is not a duration", f.key, v)
+			}
+			*f.to = x
 		}
 	}
 	return c, nil

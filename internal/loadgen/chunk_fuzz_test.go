@@ -2,8 +2,10 @@ package loadgen
 
 import (
 	"encoding/json"
+	"math"
 	"testing"
 
+	"github.com/stretchr/testify/require"
 	"github.com/valyala/fastjson"
 )
 
@@ -87,4 +89,20 @@ func TestParseChunkRefusesUsageOutOfRange(t *testing.T) {
 	if err == nil || err.Error() != "malformed stream chunk: usage.completion_tokens 4294967446 is not a token count" {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// The usage chunk's cached tokens and nvext.timing are read; absent, they
+// stay missing.
+func TestParseChunkReadsCachedTokensAndTiming(t *testing.T) {
+	var p fastjson.Parser
+	c, err := parseChunk(&p, []byte(`{"choices":[],"usage":{"prompt_tokens":3000,"completion_tokens":150,"prompt_tokens_details":{"cached_tokens":512}},"nvext":{"timing":{"prefill_wait_time_ms":12.5,"prefill_time_ms":190.25}}}`))
+	require.NoError(t, err)
+	require.EqualValues(t, 512, c.cachedTokens)
+	require.Equal(t, []float64{12.5, 190.25}, []float64{c.prefillWaitMS, c.prefillMS})
+	c, err = parseChunk(&p, []byte(`{"choices":[],"usage":{"prompt_tokens":3000,"completion_tokens":150}}`))
+	require.NoError(t, err)
+	require.EqualValues(t, -1, c.cachedTokens)
+	require.True(t, math.IsNaN(c.prefillWaitMS) && math.IsNaN(c.prefillMS))
+	_, err = parseChunk(&p, []byte(`{"choices":[],"nvext":{"timing":{"prefill_time_ms":-1}}}`))
+	require.ErrorContains(t, err, "nvext.timing.prefill_time_ms")
 }

@@ -40,6 +40,7 @@ func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Du
 	defer stream.Close() // closes the body sse reads
 	sse := newSSEReader(st.body)
 	var first, lastContent time.Time
+	var gaps []float64 // wall ms between content chunks
 	parser := parserPool.Get()
 	defer parserPool.Put(parser)
 	for {
@@ -61,11 +62,22 @@ func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Du
 		}
 		if c.hasUsage {
 			r.PromptTokens, r.CompletionTokens = c.promptTokens, c.completionTokens
+			if c.cachedTokens >= 0 {
+				r.CachedTokens = c.cachedTokens
+			}
+		}
+		if !math.IsNaN(c.prefillWaitMS) {
+			r.PrefillWaitMS = c.prefillWaitMS * d.cfg.TimeScale
+		}
+		if !math.IsNaN(c.prefillMS) {
+			r.PrefillMS = c.prefillMS * d.cfg.TimeScale
 		}
 		if c.content {
 			r.Chunks++
 			if first.IsZero() {
 				first = at
+			} else {
+				gaps = append(gaps, float64(at.Sub(lastContent))/float64(time.Millisecond))
 			}
 			lastContent = at
 		}
@@ -82,6 +94,7 @@ func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Du
 		out = int(r.Chunks)
 	}
 	r.SetTimings(r.SentAt, first, r.EndAt, out, d.cfg.TimeScale)
+	r.SetDecodeStep(gaps, d.cfg.TimeScale)
 	if r.Chunks == 0 {
 		r.Status, r.ErrorClass, r.Error = schemas.StatusError, schemas.ErrClassStream, "the stream ended without content"
 		d.errs.Add(1)

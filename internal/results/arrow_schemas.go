@@ -31,6 +31,13 @@ var RequestArrowSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "attempt", Type: arrow.PrimitiveTypes.Int32},
 	// Last so files written before it (20 columns) still read.
 	{Name: "ack_at", Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
+	// Appended for calibrate, last so earlier files (20 or 21 columns)
+	// still read: what the endpoint said of each prefill.
+	{Name: "cached_tokens", Type: arrow.PrimitiveTypes.Int32, Nullable: true},
+	{Name: "prefill_wait_ms", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "prefill_ms", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	{Name: "prefill_local", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
+	{Name: "itl_decode_ms", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 }, nil)
 
 // TimelineArrowSchema is the Arrow (and Parquet) schema of timeline rows.

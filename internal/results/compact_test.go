@@ -2,6 +2,7 @@ package results
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -197,4 +198,47 @@ func TestRequestFilesWithoutAckStillRead(t *testing.T) {
 	require.Len(t, recs, 1)
 	require.True(t, recs[0].AckAt.IsZero())
 	require.Equal(t, r.SentAt, recs[0].SentAt)
+}
+
+// The prefill columns round-trip, missing values included; files written
+// before them (21 columns) read with every one missing.
+func TestRequestPrefillColumns(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), RequestsDir)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	known := schemas.NewRequestRecord(0, &schemas.TraceRecord{InputLength: 3000, OutputLength: 2})
+	known.Status, known.SentAt = schemas.StatusOK, time.Unix(5, 0).UTC()
+	known.CachedTokens, known.PrefillWaitMS, known.PrefillMS, known.PrefillLocal, known.ITLDecodeMS = 1024, 12.5, 190.25, 1, 8.5
+	unknown := schemas.NewRequestRecord(1, &schemas.TraceRecord{InputLength: 3000, OutputLength: 2})
+	unknown.Status, unknown.SentAt = schemas.StatusOK, time.Unix(6, 0).UTC()
+	remote := unknown
+	remote.Index, remote.PrefillLocal = 2, 0
+	w, err := NewRequestWriter(dir)
+	require.NoError(t, err)
+	for _, r := range []schemas.RequestRecord{known, unknown, remote} {
+		w.Add(r)
+	}
+	require.NoError(t, w.Flush())
+	recs, err := ReadRequests(context.Background(), dir)
+	require.NoError(t, err)
+	require.Len(t, recs, 3)
+	require.EqualValues(t, 1024, recs[0].CachedTokens)
+	require.Equal(t, []float64{12.5, 190.25, 8.5}, []float64{recs[0].PrefillWaitMS, recs[0].PrefillMS, recs[0].ITLDecodeMS})
+	require.EqualValues(t, 1, recs[0].PrefillLocal)
+	require.EqualValues(t, -1, recs[1].CachedTokens)
+	require.True(t, math.IsNaN(recs[1].PrefillWaitMS) && math.IsNaN(recs[1].PrefillMS) && math.IsNaN(recs[1].ITLDecodeMS))
+	require.EqualValues(t, -1, recs[1].PrefillLocal)
+	require.EqualValues(t, 0, recs[2].PrefillLocal)
+
+	old := filepath.Join(t.TempDir(), RequestsDir)
+	require.NoError(t, os.MkdirAll(old, 0o755))
+	full := buildRequestBatch(memory.NewGoAllocator(), []schemas.RequestRecord{known})
+	defer full.Release()
+	oldSchema := arrow.NewSchema(RequestArrowSchema.Fields()[:requestColumnsBeforePrefill], nil)
+	batch := array.NewRecordBatch(oldSchema, full.Columns()[:requestColumnsBeforePrefill], full.NumRows())
+	defer batch.Release()
+	require.NoError(t, writeParquetFile(filepath.Join(old, "part-00000.parquet"), oldSchema, batch))
+	recs, err = ReadRequests(context.Background(), old)
+	require.NoError(t, err)
+	require.EqualValues(t, -1, recs[0].CachedTokens)
+	require.True(t, math.IsNaN(recs[0].PrefillMS))
 }

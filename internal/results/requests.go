@@ -49,6 +49,15 @@ func buildRequestBatch(mem memory.Allocator, rows []schemas.RequestRecord) arrow
 		appendString(f[18], r.Error)
 		f[19].(*array.Int32Builder).Append(r.Attempt)
 		appendTime(f[20], r.AckAt)
+		appendCount(f[21], r.CachedTokens)
+		appendFloat(f[22], r.PrefillWaitMS)
+		appendFloat(f[23], r.PrefillMS)
+		if bb := f[24].(*array.BooleanBuilder); r.PrefillLocal < 0 {
+			bb.AppendNull()
+		} else {
+			bb.Append(r.PrefillLocal == 1)
+		}
+		appendFloat(f[25], r.ITLDecodeMS)
 	}
 	return b.NewRecordBatch()
 }
@@ -107,14 +116,17 @@ func CompactRequests(ctx context.Context, dir string) error {
 	return compactTable(ctx, dir, requestTable)
 }
 
-// requestColumnsBeforeAck is the column count of request files written
-// before ack_at was added.
-const requestColumnsBeforeAck = 20
+// The column counts of request files written before ack_at, and before
+// the prefill columns, were added.
+const (
+	requestColumnsBeforeAck     = 20
+	requestColumnsBeforePrefill = 21
+)
 
 func requestsFromTable(tbl arrow.Table) ([]schemas.RequestRecord, error) {
 	want := RequestArrowSchema
 	n := int(tbl.NumCols())
-	if n != want.NumFields() && n != requestColumnsBeforeAck {
+	if n != want.NumFields() && n != requestColumnsBeforeAck && n != requestColumnsBeforePrefill {
 		return nil, fmt.Errorf("has %d columns, want %d", tbl.NumCols(), want.NumFields())
 	}
 	for i, f := range want.Fields()[:n] {
@@ -150,9 +162,22 @@ func requestsFromTable(tbl arrow.Table) ([]schemas.RequestRecord, error) {
 				ErrorClass:       stringAt(cols[17], i),
 				Error:            stringAt(cols[18], i),
 				Attempt:          cols[19].(*array.Int32).Value(i),
+				CachedTokens:     -1, PrefillWaitMS: math.NaN(), PrefillMS: math.NaN(), PrefillLocal: -1, ITLDecodeMS: math.NaN(),
 			})
+			r := &out[len(out)-1]
 			if n > requestColumnsBeforeAck {
-				out[len(out)-1].AckAt = timeAt(cols[20], i)
+				r.AckAt = timeAt(cols[20], i)
+			}
+			if n > requestColumnsBeforePrefill {
+				r.CachedTokens = countAt(cols[21], i)
+				r.PrefillWaitMS, r.PrefillMS = floatAt(cols[22], i), floatAt(cols[23], i)
+				if !cols[24].IsNull(i) {
+					r.PrefillLocal = 0
+					if cols[24].(*array.Boolean).Value(i) {
+						r.PrefillLocal = 1
+					}
+				}
+				r.ITLDecodeMS = floatAt(cols[25], i)
 			}
 		}
 	}

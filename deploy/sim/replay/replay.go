@@ -129,13 +129,37 @@ type arrival struct {
 	record schemas.RequestRecord
 	first  time.Duration
 	last   time.Duration
+	// gaps are the ms between its tokens so far (for the record's median).
+	gaps []float64
+	done func(at time.Duration, reason sim.FinishReason)
 }
 
+// Token notes the first and latest token and the gap since the one before.
 func (a *arrival) Token(now time.Duration, n int) {
 	if n == 1 {
 		a.first = now
+	} else {
+		a.gaps = append(a.gaps, float64(now-a.last)/float64(time.Millisecond))
 	}
 	a.last = now
+}
+
+// Done ends the request.
+func (a *arrival) Done(now time.Duration, reason sim.FinishReason) { a.done(now, reason) }
+
+// Prefill records what Dynamo's frontend would return in nvext.timing and
+// what vLLM would in usage.prompt_tokens_details (only when some tokens
+// were cached: vLLM omits it at zero).
+func (a *arrival) Prefill(start time.Duration, cached int, local bool) {
+	r := &a.record
+	r.PrefillWaitMS = float64(start-(r.SentAt.Sub(Epoch))) / float64(time.Millisecond)
+	if cached > 0 {
+		r.CachedTokens = int32(cached)
+	}
+	r.PrefillLocal = 0
+	if local {
+		r.PrefillLocal = 1
+	}
 }
 
 // Run replays opts.TracePath; ctx is checked between metric pulls.
@@ -259,11 +283,12 @@ func (r *runner) scheduleNext() {
 
 func (r *runner) arrive(a *arrival) {
 	now := r.eng.Now()
+	a.done = func(at time.Duration, reason sim.FinishReason) { r.finish(a, at, reason) }
 	a.record = schemas.NewRequestRecord(a.index, &a.rec)
 	a.record.ScheduledAt, a.record.SentAt, a.record.LatenessMS, a.record.Attempt = Epoch.Add(now), Epoch.Add(now), 0, 1
 	_, err := r.eng.Submit(&sim.Request{
 		PromptTokens: a.rec.InputLength, MaxTokens: a.rec.OutputLength, BlockHashes: a.hashes,
-		Observer: sim.ObserverFuncs{OnToken: a.Token, OnDone: func(at time.Duration, reason sim.FinishReason) { r.finish(a, at, reason) }},
+		Observer: a,
 	})
 	if err != nil {
 		a.record.Status, a.record.ErrorClass, a.record.HTTPStatus, a.record.Error = schemas.StatusError, schemas.ErrClassHTTP, 400, err.Error()
@@ -286,6 +311,11 @@ func (r *runner) finish(a *arrival, at time.Duration, reason sim.FinishReason) {
 		rec.Chunks, rec.CompletionTokens = int32(n), int32(n)
 	}
 	rec.SetTimings(rec.SentAt, first, Epoch.Add(at), n, 1)
+	if a.first > 0 && !math.IsNaN(rec.PrefillWaitMS) {
+		rec.PrefillMS = float64(a.first-rec.SentAt.Sub(Epoch))/float64(time.Millisecond) - rec.PrefillWaitMS
+	}
+	rec.SetDecodeStep(a.gaps, 1)
+	a.gaps = nil
 	rec.Status = schemas.StatusOK
 	if reason != sim.FinishLength {
 		rec.Status, rec.ErrorClass = schemas.StatusError, schemas.ErrClassStream
