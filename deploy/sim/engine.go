@@ -302,7 +302,7 @@ func (e *Engine) startPrefillStep(pw *prefillWorker) {
 			}
 			s.state = seqPrefilling
 			pw.batch = append(pw.batch, s)
-			s.notifyPrefill(e.now, false)
+			s.notifyPrefill(e.now, pw.instanceID())
 		}
 	}
 	pw.chunks = chunkPrefill(pw.batch, e.cfg.MaxNumBatchedTokens, pw.chunks[:0])
@@ -472,7 +472,7 @@ func (e *Engine) localPrefillChunks(w *decodeWorker) []*sequence {
 		e.counters.PrefillTokens += int64(c)
 	}
 	for _, s := range pending[:len(w.chunks)] {
-		s.notifyPrefill(e.now, true)
+		s.notifyPrefill(e.now, w.instanceID())
 	}
 	var completed []*sequence
 	kept := pending[:0]

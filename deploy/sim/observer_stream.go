@@ -18,9 +18,9 @@ type streamObserver struct {
 	// What nvext.timing and usage.prompt_tokens_details report, in engine
 	// time: when the request arrived, its prefill began (prefilled: it
 	// did) and its first token came; and its cached prompt tokens.
-	arrive, prefillStart, firstToken time.Duration
-	prefilled                        bool
-	cached                           int
+	arrive, firstToken time.Duration
+	prefill            PrefillInfo
+	prefilled          bool
 }
 
 func newStreamObserver() *streamObserver { return &streamObserver{notify: make(chan struct{}, 1)} }
@@ -56,27 +56,30 @@ func (o *streamObserver) state() (n int, done bool, reason FinishReason) {
 }
 
 // Prefill notes the prefill's start and the cached tokens (PrefillObserver).
-func (o *streamObserver) Prefill(start time.Duration, cached int, _ bool) {
+func (o *streamObserver) Prefill(p PrefillInfo) {
 	o.mu.Lock()
-	o.prefillStart, o.cached, o.prefilled = start, cached, true
+	o.prefill, o.prefilled = p, true
 	o.mu.Unlock()
 }
 
-// extras returns the cached tokens and, when the prefill and first token
-// happened, nvext.timing's prefill_wait_time_ms and prefill_time_ms in
-// wall ms (engine durations divided by scale, the engine's seconds per
-// wall second).
-func (o *streamObserver) extras(scale float64) (cached int, timing map[string]float64) {
+// extras returns the cached tokens and, once the prefill began, Dynamo's
+// nvext.timing (prefill_wait_time_ms, and with a first token
+// prefill_time_ms and ttft_ms: engine durations divided by scale, the
+// engine's seconds per wall second, into wall ms) and nvext.worker_id.
+func (o *streamObserver) extras(scale float64) (cached int, timing map[string]float64, workers map[string]uint64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if !o.prefilled {
-		return o.cached, nil
+		return 0, nil, nil
 	}
+	p := o.prefill
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / scale }
-	timing = map[string]float64{"prefill_wait_time_ms": ms(o.prefillStart - o.arrive)}
+	timing = map[string]float64{"prefill_wait_time_ms": ms(p.Start - o.arrive)}
 	if o.n > 0 {
-		timing["prefill_time_ms"] = ms(o.firstToken - o.prefillStart)
+		timing["prefill_time_ms"] = ms(o.firstToken - p.Start)
 		timing["ttft_ms"] = ms(o.firstToken - o.arrive)
 	}
-	return o.cached, timing
+	// dp ranks are 0: the simulated engines are not data-parallel.
+	workers = map[string]uint64{"prefill_worker_id": p.PrefillWorker, "prefill_dp_rank": 0, "decode_worker_id": p.DecodeWorker, "decode_dp_rank": 0}
+	return p.CachedTokens, timing, workers
 }

@@ -42,14 +42,16 @@ type completionRequest struct {
 }
 
 // nvext is the part of Dynamo's request extension the simulator reads:
-// extra_fields asks for response metadata; "timing" is answered
+// extra_fields asks for response metadata; "timing" and "worker_id" are
+// answered
 // (docs/pages/components/frontend/nvext.md in ai-dynamo/dynamo).
 type nvext struct {
 	ExtraFields []string `json:"extra_fields"`
 }
 
-// wantsTiming says whether the request asked for nvext.timing.
-func (n *nvext) wantsTiming() bool { return n != nil && slices.Contains(n.ExtraFields, "timing") }
+// wants says whether the request asked for nvext field f ("timing",
+// "worker_id").
+func (n *nvext) wants(f string) bool { return n != nil && slices.Contains(n.ExtraFields, f) }
 
 type streamOptions struct {
 	IncludeUsage bool `json:"include_usage"`

@@ -43,16 +43,26 @@ func (o ObserverFuncs) Done(now time.Duration, reason FinishReason) {
 	}
 }
 
-// PrefillObserver is an Observer that also wants to know when the
-// request's prefill began, as Dynamo's frontend records it for the
-// response's nvext.timing (lib/llm/src/protocols/common/timing.rs,
-// RequestTracker.record_prefill_start, set once): Prefill is called when
-// the first chunk of its first prefill is computed, with the prompt tokens
-// found in the prefix cache (vLLM's num_cached_tokens) and whether the
-// decode worker prefilled it itself (conditional disaggregation).
+// PrefillInfo is what Dynamo's frontend knows of a request's prefill
+// once it began: its start (RequestTracker.record_prefill_start, set
+// once: lib/llm/src/protocols/common/timing.rs), the prompt tokens found
+// in the prefix cache (vLLM's num_cached_tokens) and the workers
+// (nvext.worker_id: the same id for both when the decode worker
+// prefilled the prompt itself).
+type PrefillInfo struct {
+	Start                       time.Duration
+	CachedTokens                int
+	PrefillWorker, DecodeWorker uint64
+}
+
+// Local says the decode worker prefilled the prompt itself.
+func (p PrefillInfo) Local() bool { return p.PrefillWorker == p.DecodeWorker }
+
+// PrefillObserver is an Observer that also wants to hear when the
+// request's first prefill began (its first chunk computed).
 type PrefillObserver interface {
 	Observer
-	Prefill(start time.Duration, cachedTokens int, local bool)
+	Prefill(PrefillInfo)
 }
 
 // Request is one generation request as the engine sees it.
@@ -120,13 +130,15 @@ func (s *sequence) notifyToken(now time.Duration) {
 // notifyPrefill tells a PrefillObserver when the first prefill began
 // (later recomputations after a preemption are not reported, as upstream
 // records the first start only).
-func (s *sequence) notifyPrefill(now time.Duration, local bool) {
+// prefillWorker is the instance computing it: a prefill worker's, or
+// its decode worker's for a local prefill.
+func (s *sequence) notifyPrefill(now time.Duration, prefillWorker uint64) {
 	if s.prefillSeen {
 		return
 	}
 	s.prefillSeen = true
 	if o, ok := s.req.Observer.(PrefillObserver); ok {
-		o.Prefill(now, s.req.PromptTokens-s.prefillTokens, local)
+		o.Prefill(PrefillInfo{Start: now, CachedTokens: s.req.PromptTokens - s.prefillTokens, PrefillWorker: prefillWorker, DecodeWorker: s.worker.instanceID()})
 	}
 }
 

@@ -91,7 +91,8 @@ type genParams struct {
 	includeUsage bool
 	maxTokens    *int
 	minTokens    *int
-	timing       bool // nvext.extra_fields holds "timing"
+	// timing and workerID: nvext.extra_fields holds "timing", "worker_id".
+	timing, workerID bool
 }
 
 func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
@@ -121,7 +122,7 @@ func (s *Server) handleChat(w http.ResponseWriter, r *http.Request) {
 		max = req.MaxTokens
 	}
 	s.generate(w, r, genParams{chat: true, model: req.Model, prompt: text.String(), stream: req.Stream,
-		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens, timing: req.NVExt.wantsTiming()})
+		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens, timing: req.NVExt.wants("timing"), workerID: req.NVExt.wants("worker_id")})
 }
 
 func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
@@ -143,7 +144,7 @@ func (s *Server) handleCompletions(w http.ResponseWriter, r *http.Request) {
 		max = &legacyDefault
 	}
 	s.generate(w, r, genParams{model: req.Model, prompt: prompt, stream: req.Stream,
-		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens, timing: req.NVExt.wantsTiming()})
+		includeUsage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage, maxTokens: max, minTokens: req.MinTokens, timing: req.NVExt.wants("timing"), workerID: req.NVExt.wants("worker_id")})
 }
 
 // decodeBody reads a JSON body or answers 413 (over MaxBodyBytes) or 400
@@ -228,12 +229,19 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, p genParams) {
 	}
 	id := fmt.Sprintf("%s-%s%d", map[bool]string{true: "chatcmpl", false: "cmpl"}[p.chat], s.idBase, s.nextID.Add(1))
 	out := &output{chat: p.chat, id: id, created: time.Now().Unix(), model: s.opts.Model, prompt: promptTokens, max: maxTokens,
-		extras: func() (int, map[string]float64) {
-			cached, timing := obs.extras(s.rt.TimeScale())
-			if !p.timing {
-				timing = nil
+		extras: func() (int, map[string]any) {
+			cached, timing, workers := obs.extras(s.rt.TimeScale())
+			nv := map[string]any{}
+			if p.timing && timing != nil {
+				nv["timing"] = timing
 			}
-			return cached, timing
+			if p.workerID && workers != nil {
+				nv["worker_id"] = workers
+			}
+			if len(nv) == 0 {
+				nv = nil
+			}
+			return cached, nv
 		}}
 	if p.stream {
 		s.stream(w, r, h, obs, out, p.includeUsage, s.spikeDelay(faults), s.dice.hit(faults.StreamDropRate))
@@ -448,9 +456,9 @@ type output struct {
 	prompt  int
 	max     int
 	prefix  []byte
-	// extras gives the cached prompt tokens and nvext.timing (nil: not
-	// asked for) at the end.
-	extras func() (cached int, timing map[string]float64)
+	// extras gives the cached prompt tokens and the nvext asked for (nil:
+	// none) at the end.
+	extras func() (cached int, nvext map[string]any)
 }
 
 // finalFields returns the usage and, when asked for, the nvext of the
@@ -460,14 +468,11 @@ func (o *output) finalFields(completion int) (usage, map[string]any) {
 	if o.extras == nil {
 		return u, nil
 	}
-	cached, timing := o.extras()
+	cached, nv := o.extras()
 	if cached > 0 {
 		u.PromptTokensDetails = &promptTokensDetails{CachedTokens: cached}
 	}
-	if timing == nil {
-		return u, nil
-	}
-	return u, map[string]any{"timing": timing}
+	return u, nv
 }
 
 func (o *output) chunkPrefix() []byte {

@@ -380,12 +380,13 @@ func TestDynamoNamesGiveThePlannersTheSameInputs(t *testing.T) {
 	require.Equal(t, got.NumGPU, got.GPUsHeld)
 }
 
-// A request that asks for nvext.timing gets Dynamo's prefill wait and
-// prefill time with its usage; one that does not, gets none.
+// A request that asks for nvext.timing and worker_id gets Dynamo's prefill
+// wait and prefill time, and its two workers, with its usage; one that
+// does not, gets none.
 func TestServerAnswersNVExtTiming(t *testing.T) {
 	srv, _ := startServer(t, 1, 1, 20, ServerOptions{})
-	ask := func(nv string) map[string]any {
-		body := `{"model":"` + testModel + `","messages":[{"role":"user","content":"a b c d"}],"max_tokens":3,"stream":true,"stream_options":{"include_usage":true}` + nv + `}`
+	ask := func(prompt, nv string) map[string]any {
+		body := `{"model":"` + testModel + `","messages":[{"role":"user","content":"` + prompt + `"}],"max_tokens":3,"stream":true,"stream_options":{"include_usage":true}` + nv + `}`
 		resp, err := http.Post(srv.URL+"/v1/chat/completions", "application/json", strings.NewReader(body))
 		require.NoError(t, err)
 		defer resp.Body.Close()
@@ -396,11 +397,20 @@ func TestServerAnswersNVExtTiming(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(events[len(events)-2], "data: ")), &last))
 		return last
 	}
-	last := ask(`,"nvext":{"extra_fields":["timing"]}`)
+	both := `,"nvext":{"extra_fields":["timing","worker_id"]}`
+	workers := func(last map[string]any) map[string]any { return last["nvext"].(map[string]any)["worker_id"].(map[string]any) }
+	// disagg_router prefills up to 10 uncached tokens locally
+	// (max_local_prefill_length), longer prompts on a prefill worker.
+	local := workers(ask("a b c d", both))
+	require.Equal(t, local["prefill_worker_id"], local["decode_worker_id"], "a local prefill: one worker")
+	last := ask(strings.Repeat("word ", 200), both)
+	remote := workers(last)
+	require.NotEqual(t, remote["prefill_worker_id"], remote["decode_worker_id"], "a remote prefill: two workers")
+	require.NotZero(t, remote["decode_worker_id"])
 	timing := last["nvext"].(map[string]any)["timing"].(map[string]any)
 	wait, pre, ttft := timing["prefill_wait_time_ms"].(float64), timing["prefill_time_ms"].(float64), timing["ttft_ms"].(float64)
 	require.GreaterOrEqual(t, wait, 0.0)
 	require.Greater(t, pre, 0.0)
 	require.InDelta(t, ttft, wait+pre, 1e-6, "ttft is the wait and the prefill")
-	require.NotContains(t, ask(""), "nvext")
+	require.NotContains(t, ask("a b c d", ""), "nvext")
 }

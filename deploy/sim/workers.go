@@ -178,3 +178,11 @@ func (w *decodeWorker) computedBy(now time.Duration) time.Duration {
 	}
 	return w.computing
 }
+
+// instanceID is the worker's id as Dynamo reports it in nvext.worker_id:
+// nonzero (upstream's are etcd lease ids) and distinct across roles, so a
+// prefill worker never shares one with a decode worker.
+func (w *decodeWorker) instanceID() uint64 { return uint64(w.id)*2 + 2 }
+
+// instanceID: see decodeWorker.instanceID.
+func (w *prefillWorker) instanceID() uint64 { return uint64(w.id)*2 + 1 }

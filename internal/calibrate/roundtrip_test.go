@@ -165,4 +165,3 @@ func (rt *roundTripRun) check(t *testing.T, off rules) error {
 	within("replayed mean request latency", m.RequestLatencyMS.Avg, a.RequestLatencyMS.Avg)
 	return errors.Join(errs...)
 }
-

@@ -20,8 +20,11 @@ type chunk struct {
 	// cachedTokens is usage.prompt_tokens_details.cached_tokens (-1:
 	// absent); prefillWaitMS and prefillMS are nvext.timing's, wall ms
 	// (NaN: absent).
-	cachedTokens            int32
+	cachedTokens             int32
 	prefillWaitMS, prefillMS float64
+	// prefillLocal is nvext.worker_id's: 1 when the prefill worker is the
+	// decode worker, 0 when not, -1 absent.
+	prefillLocal int32
 }
 
 // parseChunk reads a chunk with fastjson rather than go-openai's
@@ -32,7 +35,7 @@ func parseChunk(p *fastjson.Parser, raw []byte) (chunk, error) {
 	if err != nil {
 		return chunk{}, fmt.Errorf("malformed stream chunk: %w", err)
 	}
-	c := chunk{cachedTokens: -1, prefillWaitMS: math.NaN(), prefillMS: math.NaN()}
+	c := chunk{cachedTokens: -1, prefillWaitMS: math.NaN(), prefillMS: math.NaN(), prefillLocal: -1}
 	for _, choice := range v.GetArray("choices") {
 		if len(choice.GetStringBytes("delta", "content")) > 0 || len(choice.GetStringBytes("text")) > 0 {
 			c.content = true
@@ -80,6 +83,15 @@ func parseChunk(p *fastjson.Parser, raw []byte) (chunk, error) {
 				return chunk{}, fmt.Errorf("malformed stream chunk: nvext.timing.%s %v is not a duration", f.key, v)
 			}
 			*f.to = x
+		}
+	}
+	if w := v.Get("nvext", "worker_id"); w != nil {
+		p, d := w.Get("prefill_worker_id"), w.Get("decode_worker_id")
+		if p != nil && d != nil && p.Type() == fastjson.TypeNumber && d.Type() == fastjson.TypeNumber {
+			c.prefillLocal = 0
+			if p.String() == d.String() {
+				c.prefillLocal = 1
+			}
 		}
 	}
 	return c, nil

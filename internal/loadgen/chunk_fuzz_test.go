@@ -95,13 +95,15 @@ func TestParseChunkRefusesUsageOutOfRange(t *testing.T) {
 // stay missing.
 func TestParseChunkReadsCachedTokensAndTiming(t *testing.T) {
 	var p fastjson.Parser
-	c, err := parseChunk(&p, []byte(`{"choices":[],"usage":{"prompt_tokens":3000,"completion_tokens":150,"prompt_tokens_details":{"cached_tokens":512}},"nvext":{"timing":{"prefill_wait_time_ms":12.5,"prefill_time_ms":190.25}}}`))
+	c, err := parseChunk(&p, []byte(`{"choices":[],"usage":{"prompt_tokens":3000,"completion_tokens":150,"prompt_tokens_details":{"cached_tokens":512}},"nvext":{"timing":{"prefill_wait_time_ms":12.5,"prefill_time_ms":190.25},"worker_id":{"prefill_worker_id":3,"decode_worker_id":2}}}`))
 	require.NoError(t, err)
 	require.EqualValues(t, 512, c.cachedTokens)
+	require.EqualValues(t, 0, c.prefillLocal)
 	require.Equal(t, []float64{12.5, 190.25}, []float64{c.prefillWaitMS, c.prefillMS})
 	c, err = parseChunk(&p, []byte(`{"choices":[],"usage":{"prompt_tokens":3000,"completion_tokens":150}}`))
 	require.NoError(t, err)
 	require.EqualValues(t, -1, c.cachedTokens)
+	require.EqualValues(t, -1, c.prefillLocal)
 	require.True(t, math.IsNaN(c.prefillWaitMS) && math.IsNaN(c.prefillMS))
 	_, err = parseChunk(&p, []byte(`{"choices":[],"nvext":{"timing":{"prefill_time_ms":-1}}}`))
 	require.ErrorContains(t, err, "nvext.timing.prefill_time_ms")

@@ -31,8 +31,9 @@ func withState(ctx context.Context, s *reqState) context.Context {
 
 // extraBodyDoer is the HTTP client go-openai sends through. go-openai has no
 // field for engine extensions, so the doer splices "ignore_eos": true,
-// "min_tokens" and Dynamo's "nvext": {"extra_fields": ["timing"]} (the
-// per-request prefill wait and time in the response, for calibrate;
+// "min_tokens" and Dynamo's "nvext": {"extra_fields": ["timing",
+// "worker_id"]} (each request's prefill wait and time and its workers in
+// the response, for calibrate;
 // engines that do not know nvext ignore it, as vLLM does unknown fields)
 // into the JSON body; it also takes the send time just before
 // the request leaves and the acknowledgement time when the response headers
@@ -71,7 +72,7 @@ func spliceExtras(body []byte, minTokens int) []byte {
 	if i < 0 {
 		return body
 	}
-	extra := []byte(`"ignore_eos":true,"min_tokens":` + strconv.Itoa(minTokens) + `,"nvext":{"extra_fields":["timing"]}`)
+	extra := []byte(`"ignore_eos":true,"min_tokens":` + strconv.Itoa(minTokens) + `,"nvext":{"extra_fields":["timing","worker_id"]}`)
 	out := make([]byte, 0, len(body)+len(extra)+1)
 	out = append(out, body[:i+1]...)
 	out = append(out, extra...)

@@ -76,8 +76,8 @@ func TestPromptBuilder(t *testing.T) {
 }
 
 func TestSpliceExtras(t *testing.T) {
-	require.Equal(t, `{"ignore_eos":true,"min_tokens":5,"nvext":{"extra_fields":["timing"]},"model":"m"}`, string(spliceExtras([]byte(`{"model":"m"}`), 5)))
-	require.Equal(t, `{"ignore_eos":true,"min_tokens":1,"nvext":{"extra_fields":["timing"]}}`, string(spliceExtras([]byte(`{}`), 1)))
+	require.Equal(t, `{"ignore_eos":true,"min_tokens":5,"nvext":{"extra_fields":["timing","worker_id"]},"model":"m"}`, string(spliceExtras([]byte(`{"model":"m"}`), 5)))
+	require.Equal(t, `{"ignore_eos":true,"min_tokens":1,"nvext":{"extra_fields":["timing","worker_id"]}}`, string(spliceExtras([]byte(`{}`), 1)))
 }
 
 func TestEveryRowRecordedOnceAgainstSim(t *testing.T) {

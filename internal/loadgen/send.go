@@ -69,6 +69,9 @@ func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Du
 		if !math.IsNaN(c.prefillWaitMS) {
 			r.PrefillWaitMS = c.prefillWaitMS * d.cfg.TimeScale
 		}
+		if c.prefillLocal >= 0 {
+			r.PrefillLocal = c.prefillLocal
+		}
 		if !math.IsNaN(c.prefillMS) {
 			r.PrefillMS = c.prefillMS * d.cfg.TimeScale
 		}
