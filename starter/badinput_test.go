@@ -81,6 +81,7 @@ func TestBadInputEverywhere(t *testing.T) {
 		{"replay: deployment 0p1d", []string{"replay", "--trace", in("ok.jsonl"), "--deployment", "0p1d"}, 2, "0p1d"},
 		{"replay: unknown planner", []string{"replay", "--trace", in("ok.jsonl"), "--planner", "magic"}, 2, "magic"},
 		{"replay: unknown profile", []string{"replay", "--trace", in("ok.jsonl"), "--profile", "nope"}, 2, `unknown profile "nope"`},
+		{"replay: --out holds files", []string{"replay", "--trace", in("ok.jsonl"), "--out", in("")}, 2, "would be mixed with this replay's"},
 		{"replay: --follow without a case", []string{"replay", "--trace", in("ok.jsonl"), "--follow", in("")}, 2, "not a live case's folder"},
 		{"replay: bad --slo", []string{"replay", "--trace", in("ok.jsonl"), "--slo", "ttft=fast"}, 2, `--slo ttft: not a duration: "fast"`},
 		{"replay: unknown graph", []string{"replay", "--trace", in("ok.jsonl"), "--graph", "mesh"}, 2, `unknown graph "mesh"`},

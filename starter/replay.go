@@ -71,6 +71,9 @@ differs from the live figures is the model's engine:
 			if tracePath == "" {
 				return badInput(errors.New("--trace is required"))
 			}
+			if err := emptyOrAbsent(outDir); err != nil {
+				return badInput(fmt.Errorf("--out: %w", err))
+			}
 			dep, err := parseDeploymentFlag(deployment)
 			if err != nil {
 				return badInput(err)
@@ -283,4 +286,24 @@ func startReplayPlanner(ctx context.Context, command, url, outDir string, w io.W
 	}
 	fmt.Fprintf(w, "planner started (pid %d, log %s)\n", p.Pid(), logPath)
 	return func() { p.Stop(5 * time.Second) }, nil
+}
+
+// emptyOrAbsent refuses a folder that already holds files: a replay's
+// parts would be compacted together with the ones there, two runs' records
+// in one table.
+func emptyOrAbsent(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if len(entries) > 0 {
+		return fmt.Errorf("%s already holds %d entries (a case?): its records would be mixed with this replay's; give an empty or new folder", dir, len(entries))
+	}
+	return nil
 }

@@ -55,6 +55,8 @@ func (o *streamObserver) state() (n int, done bool, reason FinishReason) {
 	return o.n, o.done, o.reason
 }
 
+var _ PrefillObserver = (*streamObserver)(nil)
+
 // Prefill notes the prefill's start and the cached tokens (PrefillObserver).
 func (o *streamObserver) Prefill(p PrefillInfo) {
 	o.mu.Lock()

@@ -54,6 +54,10 @@ const (
 	narrowKV = 0.25
 	// resamples is how many bootstrap resamples give the intervals.
 	resamples = 200
+	// scatteredR2: decode bucket medians explained worse than this by the
+	// fit get a note (the seed at disagg_router: 0.83, where the KV router
+	// loads the decode workers unevenly; planner_benchmark runs: >= 0.99).
+	scatteredR2 = 0.95
 	// mattering: a coefficient whose interval holds zero is undetermined
 	// when that uncertainty alone moves the curve at the edge of the data
 	// by more than this share (the 5% the round-trip tests hold to).
@@ -170,6 +174,9 @@ func fromRun(ctx context.Context, dir string, base *schemas.Profile, off rules) 
 	}
 	res.Notes = append(res.Notes, decode.notes...)
 	res.Notes = append(res.Notes, fmt.Sprintf("decode_step_ms is fitted over KV utilisation %.3f..%.3f (%s): outside it the profile extrapolates", decode.MinX, decode.MaxX, decode.Shape))
+	if decode.R2 < scatteredR2 {
+		res.Notes = append(res.Notes, fmt.Sprintf("decode_step_ms: the utilisation buckets' medians scatter about the fit (R² %.2f, RMSE %.2f ms): the timeline has the decode workers' mean KV, and where a router loads them unevenly (the KV router) a request's own worker differs from the mean; the fit follows the dense buckets (weighted by requests), the sparse middle of the range is uncertain", decode.R2, decode.RMSE))
+	}
 
 	res.Prefill, res.Decode = prefill.Fit, decode.Fit
 	res.Undetermined = append(undetermined(prefill.Fit), undetermined(decode.Fit)...)

@@ -150,17 +150,21 @@ func (a *arrival) Done(now time.Duration, reason sim.FinishReason) { a.done(now,
 // Prefill records what Dynamo's frontend would return in nvext.timing and
 // what vLLM would in usage.prompt_tokens_details (only when some tokens
 // were cached: vLLM omits it at zero).
-func (a *arrival) Prefill(start time.Duration, cached int, local bool) {
+func (a *arrival) Prefill(p sim.PrefillInfo) {
 	r := &a.record
-	r.PrefillWaitMS = float64(start-(r.SentAt.Sub(Epoch))) / float64(time.Millisecond)
-	if cached > 0 {
-		r.CachedTokens = int32(cached)
+	r.PrefillWaitMS = float64(p.Start-r.SentAt.Sub(Epoch)) / float64(time.Millisecond)
+	if p.CachedTokens > 0 {
+		r.CachedTokens = int32(p.CachedTokens)
 	}
 	r.PrefillLocal = 0
-	if local {
+	if p.Local() {
 		r.PrefillLocal = 1
 	}
 }
+
+// An arrival hears of its prefill (a method whose signature drifted would
+// otherwise silently stop being called).
+var _ sim.PrefillObserver = (*arrival)(nil)
 
 // Run replays opts.TracePath; ctx is checked between metric pulls.
 func Run(ctx context.Context, opts Options) (*Result, error) {
