@@ -398,7 +398,9 @@ func TestServerAnswersNVExtTiming(t *testing.T) {
 		return last
 	}
 	both := `,"nvext":{"extra_fields":["timing","worker_id"]}`
-	workers := func(last map[string]any) map[string]any { return last["nvext"].(map[string]any)["worker_id"].(map[string]any) }
+	workers := func(last map[string]any) map[string]any {
+		return last["nvext"].(map[string]any)["worker_id"].(map[string]any)
+	}
 	// disagg_router prefills up to 10 uncached tokens locally
 	// (max_local_prefill_length), longer prompts on a prefill worker.
 	local := workers(ask("a b c d", both))
