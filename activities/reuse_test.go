@@ -66,6 +66,7 @@ func TestFindCompletedUpgradesAnOldCaseFolder(t *testing.T) {
 	for i := range 5 {
 		r := schemas.NewRequestRecord(int64(4-i), &schemas.TraceRecord{InputLength: 10, OutputLength: 3})
 		r.Status, r.Chunks, r.CompletionTokens, r.LatenessMS = schemas.StatusOK, 3, 3, 0.5 // no NaN: records compare with ==
+		r.PrefillWaitMS, r.PrefillMS, r.ITLDecodeMS = 1, 40, 475
 		r.SetTimings(time.Unix(int64(100+i), 0), time.Unix(int64(100+i), 5e7), time.Unix(int64(101+i), 0), 3, 1)
 		w.Add(r)
 		require.NoError(t, w.Flush()) // one part a record, as an old run left them
