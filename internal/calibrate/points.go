@@ -1,6 +1,7 @@
 package calibrate
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -181,64 +182,29 @@ const (
 // waiting only adds, so the fastest requests of a length are the closest
 // to its cost.
 func lowerEnvelope(pts []point, buckets, atLeast int, q float64) []point {
-	if len(pts) == 0 {
-		return nil
-	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, p := range pts {
-		lo, hi = math.Min(lo, p.x), math.Max(hi, p.x)
-	}
-	width := math.Max((hi-lo)/float64(buckets), 1)
-	groups := map[int][]point{}
-	for _, p := range pts {
-		k := min(int((p.x-lo)/width), buckets-1)
-		groups[k] = append(groups[k], p)
-	}
-	return collect(groups, func(g []point) (point, bool) {
+	var out []point
+	for _, g := range groupByX(pts, buckets, 1) { // a bucket spans one token at least
 		if len(g) < atLeast {
-			return point{}, false
+			continue
 		}
-		slices.SortFunc(g, func(a, b point) int { return cmpFloat(a.y, b.y) })
+		slices.SortFunc(g, func(a, b point) int { return cmp.Compare(a.y, b.y) })
 		if len(g) < minForQuantile {
-			return g[0], true
+			out = append(out, g[0])
+		} else {
+			out = append(out, g[int(q*float64(len(g)-1))])
 		}
-		return g[int(q*float64(len(g)-1))], true
-	})
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
 	}
-	return 0
+	return out
 }
 
 // bucketMedians returns, for each of buckets equal-width x buckets holding
 // at least atLeast points, the mean x and the median y: steps slowed by
 // something else (a prefill chunk, a preemption) do not pull the curve.
 func bucketMedians(pts []point, buckets, atLeast int) []point {
-	if len(pts) == 0 {
-		return nil
-	}
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, p := range pts {
-		lo, hi = math.Min(lo, p.x), math.Max(hi, p.x)
-	}
-	width := (hi - lo) / float64(buckets)
-	if width <= 0 {
-		width = 1
-	}
-	groups := map[int][]point{}
-	for _, p := range pts {
-		k := min(int((p.x-lo)/width), buckets-1)
-		groups[k] = append(groups[k], p)
-	}
-	return collect(groups, func(g []point) (point, bool) {
+	var out []point
+	for _, g := range groupByX(pts, buckets, 0) {
 		if len(g) < atLeast {
-			return point{}, false
+			continue
 		}
 		ys := make([]float64, len(g))
 		var sx float64
@@ -246,24 +212,32 @@ func bucketMedians(pts []point, buckets, atLeast int) []point {
 			ys[i], sx = p.y, sx+p.x
 		}
 		slices.Sort(ys)
-		return point{x: sx / float64(len(g)), y: ys[len(ys)/2], n: len(g)}, true
-	})
-}
-
-// collect returns f of each map value in key order, where f says to keep.
-func collect[V any](m map[int]V, f func(V) (point, bool)) []point {
-	keys := make([]int, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Ints(keys)
-	var out []point
-	for _, k := range keys {
-		if p, ok := f(m[k]); ok {
-			out = append(out, p)
-		}
+		out = append(out, point{x: sx / float64(len(g)), y: ys[len(ys)/2], n: len(g)})
 	}
 	return out
+}
+
+// groupByX splits pts into buckets equal-width x buckets (each at least
+// minWidth wide; all in one when they share one x) and returns the
+// non-empty ones in x order.
+func groupByX(pts []point, buckets int, minWidth float64) [][]point {
+	if len(pts) == 0 {
+		return nil
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, p := range pts {
+		lo, hi = math.Min(lo, p.x), math.Max(hi, p.x)
+	}
+	width := math.Max((hi-lo)/float64(buckets), minWidth)
+	if width <= 0 {
+		width = 1
+	}
+	groups := make([][]point, buckets)
+	for _, p := range pts {
+		k := min(int((p.x-lo)/width), buckets-1)
+		groups[k] = append(groups[k], p)
+	}
+	return slices.DeleteFunc(groups, func(g []point) bool { return len(g) == 0 })
 }
 
 // decodePoints pairs each request's decode step (itl_decode_ms, or its

@@ -183,16 +183,9 @@ func TestWritesAfterCompactionAreKept(t *testing.T) {
 
 // Files written before ack_at existed (20 columns) still read.
 func TestRequestFilesWithoutAckStillRead(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), RequestsDir)
-	require.NoError(t, os.MkdirAll(dir, 0o755))
 	r := schemas.NewRequestRecord(0, &schemas.TraceRecord{InputLength: 1, OutputLength: 2})
 	r.Status, r.SentAt = schemas.StatusOK, time.Unix(5, 0).UTC()
-	full := buildRequestBatch(memory.NewGoAllocator(), []schemas.RequestRecord{r})
-	defer full.Release()
-	oldSchema := arrow.NewSchema(RequestArrowSchema.Fields()[:requestColumnsBeforeAck], nil)
-	old := array.NewRecordBatch(oldSchema, full.Columns()[:requestColumnsBeforeAck], full.NumRows())
-	defer old.Release()
-	require.NoError(t, writeParquetFile(filepath.Join(dir, "part-00000.parquet"), oldSchema, old))
+	dir := writeOldRequests(t, requestColumnsBeforeAck, r)
 	recs, err := ReadRequests(context.Background(), dir)
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
@@ -229,16 +222,23 @@ func TestRequestPrefillColumns(t *testing.T) {
 	require.EqualValues(t, -1, recs[1].PrefillLocal)
 	require.EqualValues(t, 0, recs[2].PrefillLocal)
 
-	old := filepath.Join(t.TempDir(), RequestsDir)
-	require.NoError(t, os.MkdirAll(old, 0o755))
-	full := buildRequestBatch(memory.NewGoAllocator(), []schemas.RequestRecord{known})
-	defer full.Release()
-	oldSchema := arrow.NewSchema(RequestArrowSchema.Fields()[:requestColumnsBeforePrefill], nil)
-	batch := array.NewRecordBatch(oldSchema, full.Columns()[:requestColumnsBeforePrefill], full.NumRows())
-	defer batch.Release()
-	require.NoError(t, writeParquetFile(filepath.Join(old, "part-00000.parquet"), oldSchema, batch))
-	recs, err = ReadRequests(context.Background(), old)
+	recs, err = ReadRequests(context.Background(), writeOldRequests(t, requestColumnsBeforePrefill, known))
 	require.NoError(t, err)
 	require.EqualValues(t, -1, recs[0].CachedTokens)
 	require.True(t, math.IsNaN(recs[0].PrefillMS))
+}
+
+// writeOldRequests writes r as a request part with only the first columns
+// of today's schema, as a file written before the others existed, and
+// returns its folder.
+func writeOldRequests(t *testing.T, columns int, r schemas.RequestRecord) string {
+	dir := filepath.Join(t.TempDir(), RequestsDir)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	full := buildRequestBatch(memory.NewGoAllocator(), []schemas.RequestRecord{r})
+	defer full.Release()
+	schema := arrow.NewSchema(RequestArrowSchema.Fields()[:columns], nil)
+	batch := array.NewRecordBatch(schema, full.Columns()[:columns], full.NumRows())
+	defer batch.Release()
+	require.NoError(t, writeParquetFile(filepath.Join(dir, "part-00000.parquet"), schema, batch))
+	return dir
 }
