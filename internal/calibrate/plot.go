@@ -26,14 +26,23 @@ func (r *Result) WritePNG(w io.Writer) error {
 		for i := range f.fit.X {
 			pts[i].X, pts[i].Y = f.fit.X[i], f.fit.Y[i]
 		}
-		sc, err := plotter.NewScatter(pts)
-		if err != nil {
-			return fmt.Errorf("plot %s: %w", f.fit.Name, err)
-		}
 		coeffs := f.fit.Coeffs
 		curve := plotter.NewFunction(coeffs.At)
 		curve.XMin, curve.XMax = f.fit.MinX, f.fit.MaxX
 		curve.Width = vg.Points(1.5)
+		if len(pts) == 0 { // not fitted (no data): the base's curve over [0, 1]
+			p.Title.Text = fmt.Sprintf("%s (%s)", f.fit.Name, f.fit.Shape)
+			curve.XMin, curve.XMax = 0, 1
+			p.Add(curve)
+			p.Legend.Add(f.fit.Shape, curve)
+			p.Legend.Top = true
+			row = append(row, p)
+			continue
+		}
+		sc, err := plotter.NewScatter(pts)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", f.fit.Name, err)
+		}
 		p.Add(sc, curve)
 		p.Legend.Add("measured", sc)
 		p.Legend.Add("fit", curve)

@@ -110,7 +110,7 @@ func prefillPoints(recs []schemas.RequestRecord, base *schemas.Profile, separate
 		ev.points = append(ev.points, point{x: float64(prompt - max(0, int(r.CachedTokens))), y: y - step})
 	}
 	if missingMedian > 0 {
-		ev.notes = append(ev.notes, fmt.Sprintf("%d requests have no itl_decode_ms (files before it): their first step is taken as their mean ITL", missingMedian))
+		ev.notes = append(ev.notes, fmt.Sprintf("%d requests have no itl_decode_ms (an AIPerf export, or a file written before it): their first step is taken as their mean ITL", missingMedian))
 	}
 	return ev, nil
 }
@@ -278,7 +278,7 @@ func decodePoints(recs []schemas.RequestRecord, timeline []schemas.TimelineRow, 
 		notes = append(notes, fmt.Sprintf("decode: %d requests still decoding after the last send are left out (the decode workers drain unevenly then, and the timeline has their mean KV only)", drained))
 	}
 	if mean > 0 {
-		notes = append(notes, fmt.Sprintf("%d requests have no itl_decode_ms (files before it): their mean ITL also counts steps that carried a prefill chunk and preemption gaps, so the decode step comes out slow", mean))
+		notes = append(notes, fmt.Sprintf("%d requests have no itl_decode_ms (an AIPerf export, or a file written before it): their mean ITL also counts steps that carried a prefill chunk and preemption gaps, so the decode step comes out slow", mean))
 	}
 	return pts, notes
 }

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"plannerbench/internal/aiperf"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -38,6 +39,8 @@ const (
 	ShapeQuadratic = "quadratic"
 	ShapeLinear    = "linear"
 	ShapeScaled    = "base shape scaled"
+	// ShapeBase: not fitted, the base profile's (no data for it).
+	ShapeBase = "the base profile's, not fitted"
 )
 
 // The fitting rules' constants.
@@ -110,12 +113,16 @@ func fromRun(ctx context.Context, dir string, base *schemas.Profile, off rules) 
 			scale = c.TimeScale
 		}
 	}
-	recs, err := results.ReadRequests(ctx, filepath.Join(dir, results.RequestsDir))
+	recs, notes, err := readRecords(ctx, dir, scale)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate %s: %w", dir, err)
 	}
 	timeline, err := results.ReadTimeline(ctx, results.TimelinePath(dir))
-	if err != nil {
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		timeline = nil
+		notes = append(notes, "no timeline.parquet (an AIPerf export, or a run of the load driver alone): no KV utilisation, so decode_step_ms is not fitted but kept from the base profile")
+	case err != nil:
 		return nil, fmt.Errorf("calibrate %s: %w", dir, err)
 	}
 	ok := recs[:0]
@@ -144,7 +151,7 @@ func fromRun(ctx context.Context, dir string, base *schemas.Profile, off rules) 
 	}
 	traceTime := func(t time.Time) float64 { return t.Sub(t0).Seconds() * scale }
 
-	res := &Result{Profile: *base, Source: dir}
+	res := &Result{Profile: *base, Source: dir, Notes: notes}
 	ev, err := prefillPoints(ok, base, !off.noQueue)
 	res.QueueRule, res.Notes = ev.rule, append(res.Notes, ev.notes...)
 	if err != nil {
@@ -166,6 +173,13 @@ func fromRun(ctx context.Context, dir string, base *schemas.Profile, off rules) 
 		res.Notes = append(res.Notes, fmt.Sprintf("the prompts are one length (%.0f..%.0f uncached tokens): only a scale can be fitted, and the profile is measured at that length alone", prefill.MinX, prefill.MaxX))
 	}
 
+	if timeline == nil {
+		res.Prefill = prefill.Fit
+		res.Decode = Fit{Name: "decode_step_ms vs KV utilisation", Shape: ShapeBase, Coeffs: base.DecodeStepMS}
+		res.Undetermined = undetermined(prefill.Fit)
+		res.Profile.PrefillMS = prefill.Coeffs
+		return res, nil
+	}
 	dpts, notes := decodePoints(ok, timeline, traceTime, !off.keepDrain)
 	res.Notes = append(res.Notes, notes...)
 	decode, err := simplest(dpts, fitDecode, ShapeQuadratic, ShapeLinear)
@@ -204,12 +218,36 @@ func simplest(pts []point, fit func([]point, string) (Fit, error), shapes ...str
 		}
 		c.Fit = f
 		why := undetermined(f)
-		if len(why) == 0 || i == len(shapes)-1 {
-			return c, nil
+		if len(why) == 0 || i == len(shapes)-1 || f.Shape == shapes[len(shapes)-1] {
+			return c, nil // determined, or already the simplest shape
 		}
 		c.notes = append(c.notes, fmt.Sprintf("%s: a %s is not determined by the data (%s); fitted the simpler %s", f.Name, f.Shape, why[0], shapes[i+1]))
 	}
 	return c, nil
+}
+
+// readRecords reads the case's request table, or, in a folder without
+// one, AIPerf's profile_export.jsonl (its instants placed at timeScale),
+// saying what that lacks.
+func readRecords(ctx context.Context, dir string, timeScale float64) ([]schemas.RequestRecord, []string, error) {
+	reqDir := filepath.Join(dir, results.RequestsDir)
+	files, err := results.TableFiles(reqDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(files) > 0 {
+		recs, err := results.ReadRequests(ctx, reqDir)
+		return recs, nil, err
+	}
+	if _, err := os.Stat(filepath.Join(dir, aiperf.RecordsFile)); err != nil {
+		return nil, nil, fmt.Errorf("no %s and no AIPerf %s: not a run folder", results.RequestsDir+".parquet", aiperf.RecordsFile)
+	}
+	if run, err := aiperf.ReadRun(dir); err == nil && run.Plannerbench != nil && run.Plannerbench.TimeScale > 0 {
+		timeScale = run.Plannerbench.TimeScale
+	}
+	recs, err := aiperf.ReadRecords(dir, timeScale)
+	note := "read AIPerf's " + aiperf.RecordsFile + ": it records no cached tokens, prefill wait or decode step alone, so prefill is fitted against whole prompts on the requests that met an idle pipeline, and a request's step is its mean ITL"
+	return recs, []string{note}, err
 }
 
 // fitPrefill fits the lower envelope of pts with shape (a quadratic, or
