@@ -61,9 +61,9 @@ const (
 	// fit get a note (the seed at disagg_router: 0.83, where the KV router
 	// loads the decode workers unevenly; planner_benchmark runs: >= 0.99).
 	scatteredR2 = 0.95
-	// mattering: a coefficient whose interval holds zero is undetermined
-	// when that uncertainty alone moves the curve at the edge of the data
-	// by more than this share (the 5% the round-trip tests hold to).
+	// mattering: a fitted curve whose 95% bootstrap band is wider than
+	// this share of its value somewhere in the observed range is not
+	// determined by the data (the 5% the round-trip tests hold to).
 	mattering = 0.05
 )
 
@@ -77,12 +77,14 @@ const (
 // lower envelope of 40 length buckets, fitted with a quadratic, or, when
 // the prompts are one length, the base profile's polynomial scaled.
 //
-// Decode: each request's decode step (itl_decode_ms) against the timeline's mean KV
-// utilisation over its decode; the median of each of 40 utilisation
-// buckets is fitted with a quadratic (a line over a narrow range).
+// Decode: each request's decode step (itl_decode_ms) against the
+// timeline's mean KV utilisation over its decode; the median of each of 40
+// utilisation buckets is fitted with a quadratic (a line over a narrow
+// range). Without a timeline the base profile's decode step is kept.
 //
-// Each coefficient gets a 95% bootstrap interval over requests; one that
-// the data leaves undetermined is listed in Result.Undetermined.
+// Each coefficient gets a 95% bootstrap interval over requests; where the
+// curve's band says the data does not determine it, a simpler shape is
+// tried, and what stays undetermined is listed in Result.Undetermined.
 func FromRun(ctx context.Context, dir string, base *schemas.Profile) (*Result, error) {
 	return fromRun(ctx, dir, base, rules{})
 }
