@@ -116,10 +116,7 @@ func TestSeedMatrixEndToEnd(t *testing.T) {
 		require.NoError(t, err)
 		defer c.Close()
 	}
-	res := t.TempDir()
-	if keep := os.Getenv(keepResultsEnv); keep != "" {
-		res = keep // to look at the live cases afterwards
-	}
+	res := resultsDir(t)
 	killSims(t, res)
 	// A planted secret: the simulator's admin token, which the worker and
 	// its simulators read from the environment. It must reach no history,

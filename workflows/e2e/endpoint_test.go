@@ -31,10 +31,7 @@ func TestEndpointBackendAgainstAnOutsideSimulator(t *testing.T) {
 	}
 	srv := startDevServer(t)
 	c := srv.client(t)
-	res := t.TempDir()
-	if keep := os.Getenv(keepResultsEnv); keep != "" {
-		res = keep // to look at the live case afterwards
-	}
+	res := resultsDir(t)
 	bin := workerBinary(t)
 
 	// The outside deployment: the seed's graph at 1p1d on the seed's

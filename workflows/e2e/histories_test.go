@@ -24,6 +24,17 @@ const recordHistoriesEnv = "PLANNERBENCH_RECORD_HISTORIES"
 // results instead of a temporary one, to look at the live cases after.
 const keepResultsEnv = "PLANNERBENCH_E2E_KEEP"
 
+// resultsDir is the folder keepResultsEnv names (made if missing), to look
+// at the live cases afterwards, or else a temporary one.
+func resultsDir(t *testing.T) string {
+	keep := os.Getenv(keepResultsEnv)
+	if keep == "" {
+		return t.TempDir()
+	}
+	require.NoError(t, os.MkdirAll(keep, 0o755))
+	return keep
+}
+
 func recordHistories(t *testing.T, c client.Client, in workflows.MatrixInput, caseID string) {
 	t.Helper()
 	dir := filepath.Join(repoRoot(), "workflows", "testdata", "histories")
