@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"sort"
@@ -73,6 +74,12 @@ type RequestRecord struct {
 	// (nvext.worker_id: the prefill worker is the decode worker); -1
 	// unknown, 0 remote, 1 local.
 	PrefillLocal int32 `json:"prefill_local"`
+	// DecodeWorker is nvext.worker_id's decode_worker_id (-1: unknown):
+	// the instance whose cache the request's steps depended on.
+	DecodeWorker int64 `json:"decode_worker_id"`
+	// DecodeStepAt is when ITLDecodeMS's step ended (wall time, as the
+	// other instants); zero when unknown.
+	DecodeStepAt time.Time `json:"decode_step_at"`
 	// ITLDecodeMS is the request's decode step alone, in trace ms: the
 	// median of its gaps between content chunks that are at most
 	// PureStepFactor times its 10th-percentile gap. The mean ITL (and on a
@@ -87,7 +94,7 @@ func NewRequestRecord(index int64, rec *TraceRecord) RequestRecord {
 	return RequestRecord{
 		Index: index, InputLength: int32(rec.InputLength), OutputLength: int32(rec.OutputLength),
 		PromptTokens: -1, CompletionTokens: -1, TTFTMS: math.NaN(), ITLMS: math.NaN(), LatencyMS: math.NaN(), LatenessMS: math.NaN(),
-		CachedTokens: -1, PrefillWaitMS: math.NaN(), PrefillMS: math.NaN(), PrefillLocal: -1, ITLDecodeMS: math.NaN(),
+		CachedTokens: -1, PrefillWaitMS: math.NaN(), PrefillMS: math.NaN(), PrefillLocal: -1, ITLDecodeMS: math.NaN(), DecodeWorker: -1,
 	}
 }
 
@@ -117,9 +124,10 @@ func (r *RequestRecord) SetTimings(sent, first, end time.Time, outputTokens int,
 // half again as long. A chunk too small to be told apart costs little.
 const PureStepFactor = 1.5
 
-// SetDecodeStep sets ITLDecodeMS from the request's gaps between content
-// chunks, in arrival order and wall ms, times timeScale into trace time
-// (no gap: stays missing).
+// SetDecodeStep sets ITLDecodeMS, and DecodeStepAt, from the request's
+// gaps between content chunks, in arrival order and wall ms, the first of
+// them following the first token at first; times timeScale into trace
+// time (no gap: both stay missing).
 //
 // The steps are the means of each two consecutive gaps: a chunk the client
 // read late (scheduling, a coalesced read) lengthens one gap by what it
@@ -127,25 +135,30 @@ const PureStepFactor = 1.5
 // gaps put late reads in the low tail the bound is taken from (a live run
 // at time scale 5, steps of 2 wall ms: -15% at low KV from single gaps).
 // Of those, the ones within PureStepFactor of the 10th percentile are
-// pure decode steps; their median is the request's step.
-func (r *RequestRecord) SetDecodeStep(gaps []float64, timeScale float64) {
+// pure decode steps; their median is the request's step, and the instant
+// of that median step is DecodeStepAt: on a busy worker the pure steps
+// come when few prompts were prefilling, not spread over the request's
+// decode, and the cache they ran at is the one of their time.
+func (r *RequestRecord) SetDecodeStep(first time.Time, gaps []float64, timeScale float64) {
 	if len(gaps) == 0 {
 		return
 	}
-	steps := slices.Clone(gaps)
-	if len(gaps) > 1 {
-		steps = steps[:len(gaps)-1]
-		for i := range steps {
-			steps[i] = (gaps[i] + gaps[i+1]) / 2
+	type step struct{ ms, at float64 } // at: wall ms after the first token
+	steps := make([]step, 0, len(gaps))
+	var elapsed float64
+	for i, g := range gaps {
+		elapsed += g
+		if len(gaps) == 1 {
+			steps = append(steps, step{g, elapsed})
+		} else if i+1 < len(gaps) {
+			steps = append(steps, step{(g + gaps[i+1]) / 2, elapsed})
 		}
 	}
-	slices.Sort(steps)
-	bound := steps[(len(steps)-1)/10] * PureStepFactor
-	n := sort.SearchFloat64s(steps, math.Nextafter(bound, math.Inf(1)))
+	slices.SortStableFunc(steps, func(a, b step) int { return cmp.Compare(a.ms, b.ms) })
+	bound := steps[(len(steps)-1)/10].ms * PureStepFactor
+	n := sort.Search(len(steps), func(i int) bool { return steps[i].ms > bound })
 	pure := steps[:max(n, 1)]
 	m := pure[len(pure)/2]
-	if len(pure)%2 == 0 {
-		m = (pure[len(pure)/2-1] + pure[len(pure)/2]) / 2
-	}
-	r.ITLDecodeMS = m * timeScale
+	r.ITLDecodeMS = m.ms * timeScale
+	r.DecodeStepAt = first.Add(time.Duration(m.at * float64(time.Millisecond)))
 }

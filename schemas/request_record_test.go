@@ -2,6 +2,7 @@ package schemas
 
 import (
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -29,11 +30,16 @@ func TestSetDecodeStepTakesPureSteps(t *testing.T) {
 		gaps = append(gaps, g)
 	}
 	var r RequestRecord
-	r.SetDecodeStep(gaps, 2)
+	first := time.Unix(100, 0)
+	r.SetDecodeStep(first, gaps, 2)
 	require.InDelta(t, 20, r.ITLDecodeMS, 1e-9, "10 ms a step, times the time scale 2")
-	r.SetDecodeStep([]float64{8}, 1)
+	// The median of the pure pair means is one of the 10s, whose instants
+	// are the ends of gaps: within the decode.
+	require.True(t, r.DecodeStepAt.After(first) && r.DecodeStepAt.Before(first.Add(1300*time.Millisecond)), "%v", r.DecodeStepAt)
+	r.SetDecodeStep(first, []float64{8}, 1)
 	require.Equal(t, 8.0, r.ITLDecodeMS, "one gap is the step")
+	require.Equal(t, first.Add(8*time.Millisecond), r.DecodeStepAt, "ending with the gap")
 	r.ITLDecodeMS = -1
-	r.SetDecodeStep(nil, 1)
+	r.SetDecodeStep(first, nil, 1)
 	require.Equal(t, -1.0, r.ITLDecodeMS, "no gap: unchanged")
 }

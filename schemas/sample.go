@@ -18,6 +18,12 @@ type Sample struct {
 	// step time depends on (calibration reads it).
 	KVUsages []float64 `json:"kv_usages"`
 	KVUsage  float64   `json:"kv_usage"`
+	// KVUsageByWorker is each ready decode worker's gpu_cache_usage_perc
+	// by its instance id (the Dynamo metrics' worker_id label, which
+	// nvext.worker_id also reports), where the source names instances
+	// (Dynamo's metric names, a simulator snapshot): calibrate pairs a
+	// request with its own decode worker's cache through it.
+	KVUsageByWorker map[string]float64 `json:"kv_usage_by_worker,omitempty"`
 	// KVDemands holds each ready decode worker's KV tokens of scheduled and
 	// queued requests over its capacity (Dynamo 2026 planner's decode load).
 	KVDemands []float64 `json:"kv_demands,omitempty"`

@@ -31,4 +31,8 @@ type TimelineRow struct {
 	// PlannerWaiting marks samples taken while a blocking planner waited
 	// for a change to take: the planner itself sampled nothing then.
 	PlannerWaiting bool `json:"planner_waiting,omitempty"`
+	// KVUsageByWorker is the sample's decode workers' cache usage by
+	// instance id (see Sample.KVUsageByWorker); nil where the source had
+	// no instance ids.
+	KVUsageByWorker map[string]float64 `json:"kv_usage_by_worker,omitempty"`
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -88,24 +89,25 @@ func (c *dynamoCollector) collect(ch chan<- prometheus.Metric, s Snapshot) {
 		if w.State != WorkerReady {
 			continue
 		}
+		id := strconv.FormatUint(w.InstanceID, 10) // upstream's worker_id: the instance id nvext.worker_id reports
 		switch w.Role {
 		case RoleDecode:
-			gauge(c.total, float64(w.KVBlocksTotal), w.Name, RoleDecode)
-			gauge(c.usage, w.KVUsage, w.Name, RoleDecode)
-			gauge(c.waiting, float64(w.Waiting), w.Name, RoleDecode)
-			gauge(c.running, float64(w.ActiveSlots), w.Name, RoleDecode)
-			gauge(c.decodeBlocks, w.KVDemand*float64(w.KVBlocksTotal), w.Name)
+			gauge(c.total, float64(w.KVBlocksTotal), id, RoleDecode)
+			gauge(c.usage, w.KVUsage, id, RoleDecode)
+			gauge(c.waiting, float64(w.Waiting), id, RoleDecode)
+			gauge(c.running, float64(w.ActiveSlots), id, RoleDecode)
+			gauge(c.decodeBlocks, w.KVDemand*float64(w.KVBlocksTotal), id)
 		case RolePrefill:
 			jobs := s.PrefillQueue / readyPrefill
 			if i < s.PrefillQueue%readyPrefill {
 				jobs++
 			}
 			i++
-			gauge(c.total, blocks, w.Name, RolePrefill)
-			gauge(c.usage, 0, w.Name, RolePrefill)
-			gauge(c.waiting, float64(jobs), w.Name, RolePrefill)
-			gauge(c.running, boolFloat(w.Busy), w.Name, RolePrefill)
-			gauge(c.prefillTokens, float64(s.PrefillQueuedTokens)/float64(readyPrefill), w.Name)
+			gauge(c.total, blocks, id, RolePrefill)
+			gauge(c.usage, 0, id, RolePrefill)
+			gauge(c.waiting, float64(jobs), id, RolePrefill)
+			gauge(c.running, boolFloat(w.Busy), id, RolePrefill)
+			gauge(c.prefillTokens, float64(s.PrefillQueuedTokens)/float64(readyPrefill), id)
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(c.requests, prometheus.CounterValue, float64(s.Counters.Submitted))

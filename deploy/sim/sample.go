@@ -1,6 +1,10 @@
 package sim
 
-import "plannerbench/schemas"
+import (
+	"strconv"
+
+	"plannerbench/schemas"
+)
 
 // PlannerSample is the planner's view of the snapshot, the same Sample that
 // observe.ParseMetrics builds from this graph's /metrics: only ready decode
@@ -31,6 +35,10 @@ func (s Snapshot) PlannerSample(gpusPerEngine int) schemas.Sample {
 			p.DecodeWorkers++
 			p.KVLoads = append(p.KVLoads, schemas.KVLoad(w.KVUsage, float64(w.Waiting), float64(w.ActiveSlots)))
 			p.KVUsages = append(p.KVUsages, w.KVUsage)
+			if p.KVUsageByWorker == nil {
+				p.KVUsageByWorker = map[string]float64{}
+			}
+			p.KVUsageByWorker[strconv.FormatUint(w.InstanceID, 10)] = w.KVUsage
 			p.KVDemands = append(p.KVDemands, w.KVDemand)
 			p.TotalQueuedRequests += float64(w.Waiting)
 			p.ActiveRequests += float64(w.ActiveSlots)

@@ -317,6 +317,11 @@ func TestPlannerSampleMatchesParsedMetrics(t *testing.T) {
 	got.KVLoads, want.KVLoads = nil, nil
 	require.InDelta(t, want.AverageKVLoad, got.AverageKVLoad, 1e-12)
 	got.AverageKVLoad = want.AverageKVLoad
+	// plannerbench's own metric names label workers by name, not by the
+	// instance ids nvext.worker_id reports: no per-instance map (Dynamo's
+	// names carry it: TestDynamoNamesGiveThePlannersTheSameInputs).
+	require.Nil(t, got.KVUsageByWorker)
+	want.KVUsageByWorker = nil
 	require.Equal(t, want, got)
 	require.Equal(t, 1, got.DecodeDraining)
 	require.Equal(t, 1, got.PrefillStarting)
@@ -369,6 +374,10 @@ func TestDynamoNamesGiveThePlannersTheSameInputs(t *testing.T) {
 	require.Equal(t, want.ActiveRequests, got.ActiveRequests)
 	require.InDeltaSlice(t, want.KVLoads, got.KVLoads, 1e-12)
 	require.InDeltaSlice(t, want.KVUsages, got.KVUsages, 1e-12)
+	require.Len(t, got.KVUsageByWorker, want.DecodeWorkers)
+	for id, u := range want.KVUsageByWorker {
+		require.InDelta(t, u, got.KVUsageByWorker[id], 1e-12, "worker_id %s: the instance id nvext.worker_id reports", id)
+	}
 	require.InDeltaSlice(t, want.KVDemands, got.KVDemands, 1e-12)
 	require.InDelta(t, want.AverageKVLoad, got.AverageKVLoad, 1e-12)
 	require.Equal(t, want.NumGPU, got.NumGPU)

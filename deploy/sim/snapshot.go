@@ -8,9 +8,11 @@ import (
 
 // WorkerSnapshot is one worker's state at an instant.
 type WorkerSnapshot struct {
-	Name  string      `json:"name"`
-	Role  string      `json:"role"`
-	State WorkerState `json:"state"`
+	Name string `json:"name"`
+	// InstanceID is the id Dynamo's metrics and nvext.worker_id report.
+	InstanceID uint64      `json:"instance_id"`
+	Role       string      `json:"role"`
+	State      WorkerState `json:"state"`
 	// KVUsage is gpu_cache_usage_perc: referenced KV blocks / all blocks (decode).
 	KVUsage       float64 `json:"kv_usage"`
 	KVBlocksUsed  int     `json:"kv_blocks_used"`
@@ -65,12 +67,12 @@ func (e *Engine) Snapshot() Snapshot {
 		}
 	}
 	for _, w := range e.prefill {
-		s.Workers = append(s.Workers, WorkerSnapshot{Name: w.name(), Role: RolePrefill, State: w.state, Busy: w.busy(),
+		s.Workers = append(s.Workers, WorkerSnapshot{Name: w.name(), InstanceID: w.instanceID(), Role: RolePrefill, State: w.state, Busy: w.busy(),
 			EnergyJ: e.prof.EnergyJ(e.now-w.born, w.computedBy(e.now)), ComputingSeconds: w.computedBy(e.now).Seconds()})
 	}
 	for _, w := range e.decode {
 		s.Workers = append(s.Workers, WorkerSnapshot{
-			Name: w.name(), Role: RoleDecode, State: w.state,
+			Name: w.name(), InstanceID: w.instanceID(), Role: RoleDecode, State: w.state,
 			KVUsage: w.kv.utilisation(), KVBlocksUsed: w.kv.used, KVBlocksTotal: w.kv.total,
 			Waiting: w.waiting.len(), ActiveSlots: w.admitted, Running: len(w.running), KVDemand: w.load(),
 			EnergyJ: e.prof.EnergyJ(e.now-w.born, w.computedBy(e.now)), ComputingSeconds: w.computedBy(e.now).Seconds(),

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"plannerbench/schemas"
@@ -241,16 +242,20 @@ func groupByX(pts []point, buckets int, minWidth float64) [][]point {
 }
 
 // decodePoints pairs each request's decode step (itl_decode_ms, or its
-// mean ITL in files without it) with the timeline's mean KV
-// utilisation over its decode.
+// mean ITL in files without it) with the KV utilisation at the step
+// (decode_step_at; over the request's decode in files without it): its
+// own decode worker's (the request's decode_worker_id in the timeline's
+// kv_usage_by_worker), or else the decode workers' mean. On a busy
+// conditional-disaggregation worker a request's pure steps come while few
+// prompts were prefilling, early in its decode: paired with its whole
+// decode's KV, the seed at disagg_router fitted -10% at KV 0.5.
 //
-// The timeline has the decode workers' mean KV only. While requests keep
-// arriving, routing keeps the workers' caches close (kv-load sends each to
-// the least used, the KV router weighs load), so the mean is each
-// worker's; after the last request is sent the workers drain unevenly (an
-// overloaded seed run: one worker full to the end while the other
-// emptied, the mean half the truth). Requests still decoding after the
-// last send are left out.
+// The mean misleads where routing loads the workers unevenly: the KV
+// router (the seed at disagg_router: buckets at 0.64-0.78 of 14.6-16.8 ms
+// against a truth of 20-22 ms), and every router in the drain, after the
+// last request is sent (an overloaded seed run: one worker full to the
+// end while the other emptied, the mean half the truth). Requests paired
+// with the mean and still decoding after the last send are left out.
 func decodePoints(recs []schemas.RequestRecord, timeline []schemas.TimelineRow, traceTime func(time.Time) float64, dropDrain bool) (pts []point, notes []string) {
 	var lastSend time.Time
 	for _, r := range recs {
@@ -258,50 +263,125 @@ func decodePoints(recs []schemas.RequestRecord, timeline []schemas.TimelineRow, 
 			lastSend = r.SentAt
 		}
 	}
-	mean, drained := 0, 0
+	meanITL, drained, own, shared := 0, 0, 0, 0
 	for _, r := range recs {
-		if dropDrain && r.EndAt.After(lastSend) {
-			drained++
-			continue
+		from, to := traceTime(r.FirstTokenAt), traceTime(r.EndAt)
+		var u float64
+		var ok bool
+		if !r.DecodeStepAt.IsZero() { // the step's own instant
+			at := traceTime(r.DecodeStepAt)
+			if u, ok = kvAt(timeline, at, r.DecodeWorker); ok {
+				own++
+			} else if !(dropDrain && r.EndAt.After(lastSend)) {
+				u, ok = kvAt(timeline, at, -1)
+				shared++
+			}
+		} else if u, ok = workerKV(timeline, from, to, r.DecodeWorker); ok {
+			own++
+		} else if !(dropDrain && r.EndAt.After(lastSend)) {
+			u, ok = meanKV(timeline, from, to)
+			shared++
 		}
-		u, ok := meanKV(timeline, traceTime(r.FirstTokenAt), traceTime(r.EndAt))
 		if !ok {
+			if dropDrain && r.EndAt.After(lastSend) {
+				drained++
+			}
 			continue
 		}
 		y := r.ITLDecodeMS
 		if math.IsNaN(y) {
-			y, mean = r.ITLMS, mean+1
+			y, meanITL = r.ITLMS, meanITL+1
 		}
 		pts = append(pts, point{x: u, y: y})
 	}
-	if drained > 0 {
-		notes = append(notes, fmt.Sprintf("decode: %d requests still decoding after the last send are left out (the decode workers drain unevenly then, and the timeline has their mean KV only)", drained))
+	if own > 0 || shared > 0 {
+		notes = append(notes, fmt.Sprintf("decode: %d requests paired with their own decode worker's KV (decode_worker_id, kv_usage_by_worker), %d with the decode workers' mean", own, shared))
 	}
-	if mean > 0 {
-		notes = append(notes, fmt.Sprintf("%d requests have no itl_decode_ms (an AIPerf export, or a file written before it): their mean ITL also counts steps that carried a prefill chunk and preemption gaps, so the decode step comes out slow", mean))
+	if drained > 0 {
+		notes = append(notes, fmt.Sprintf("decode: %d requests without their own worker's KV and still decoding after the last send are left out (the decode workers drain unevenly then)", drained))
+	}
+	if meanITL > 0 {
+		notes = append(notes, fmt.Sprintf("%d requests have no itl_decode_ms (an AIPerf export, or a file written before it): their mean ITL also counts steps that carried a prefill chunk and preemption gaps, so the decode step comes out slow", meanITL))
 	}
 	return pts, notes
 }
 
-// meanKV is the mean KVUsage of the timeline rows within [from, to]
-// (the nearest row when none falls inside); false when the span lies
-// outside the timeline (a request answered after the last sample).
-func meanKV(timeline []schemas.TimelineRow, from, to float64) (float64, bool) {
+// rowsWithin returns the timeline rows within [from, to], or the first
+// one after when none falls inside (the sample that saw the span); none
+// when the span lies outside the timeline (a request answered after the
+// last sample).
+func rowsWithin(timeline []schemas.TimelineRow, from, to float64) []schemas.TimelineRow {
 	if len(timeline) == 0 || from > timeline[len(timeline)-1].TS || to < timeline[0].TS {
-		return 0, false
+		return nil
 	}
 	i := sort.Search(len(timeline), func(i int) bool { return timeline[i].TS >= from })
+	j := i
+	for j < len(timeline) && timeline[j].TS <= to {
+		j++
+	}
+	if j > i {
+		return timeline[i:j]
+	}
+	return timeline[min(i, len(timeline)-1):][:1]
+}
+
+// meanKV is the decode workers' mean KVUsage over [from, to].
+func meanKV(timeline []schemas.TimelineRow, from, to float64) (float64, bool) {
+	rows := rowsWithin(timeline, from, to)
+	var sum float64
+	for _, r := range rows {
+		sum += r.KVUsage
+	}
+	return sum / float64(max(len(rows), 1)), len(rows) > 0
+}
+
+// kvAt is decode worker id's KV usage at t (the decode workers' mean for
+// id -1), interpolated between the samples around t: a single sample is
+// up to a pull interval away, and over a narrow KV range that scatter in
+// x flattens the fitted slope. False outside the timeline, or where the
+// samples around t do not name the worker.
+func kvAt(timeline []schemas.TimelineRow, t float64, id int64) (float64, bool) {
+	if len(timeline) == 0 || t < timeline[0].TS || t > timeline[len(timeline)-1].TS {
+		return 0, false
+	}
+	value := func(r schemas.TimelineRow) (float64, bool) {
+		if id < 0 {
+			return r.KVUsage, true
+		}
+		u, ok := r.KVUsageByWorker[strconv.FormatInt(id, 10)]
+		return u, ok
+	}
+	i := sort.Search(len(timeline), func(i int) bool { return timeline[i].TS >= t })
+	after, okAfter := value(timeline[i])
+	if i == 0 || timeline[i].TS == t {
+		return after, okAfter
+	}
+	before, okBefore := value(timeline[i-1])
+	switch {
+	case okBefore && okAfter:
+		w := (t - timeline[i-1].TS) / (timeline[i].TS - timeline[i-1].TS)
+		return before + w*(after-before), true
+	case okAfter:
+		return after, true
+	default:
+		return before, okBefore
+	}
+}
+
+// workerKV is decode worker id's mean KV usage over [from, to], from the
+// rows that name it; false when the id is unknown (-1) or no row does.
+func workerKV(timeline []schemas.TimelineRow, from, to float64, id int64) (float64, bool) {
+	if id < 0 {
+		return 0, false
+	}
+	key := strconv.FormatInt(id, 10)
 	var sum float64
 	n := 0
-	for j := i; j < len(timeline) && timeline[j].TS <= to; j++ {
-		sum += timeline[j].KVUsage
-		n++
+	for _, r := range rowsWithin(timeline, from, to) {
+		if u, ok := r.KVUsageByWorker[key]; ok {
+			sum += u
+			n++
+		}
 	}
-	if n > 0 {
-		return sum / float64(n), true
-	}
-	if i == len(timeline) {
-		i--
-	}
-	return timeline[i].KVUsage, true
+	return sum / float64(max(n, 1)), n > 0
 }

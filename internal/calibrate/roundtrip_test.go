@@ -36,6 +36,8 @@ type roundTrip struct {
 	base       string
 	rule       string
 	off        rules
+	// curvesOnly: the replays are not compared (a chaotic run, below).
+	curvesOnly bool
 }
 
 // The cases the issue names: the seed trace at 2p2d and with the planner,
@@ -53,6 +55,15 @@ func roundTrips() []roundTrip {
 			planner: schemas.PlannerNoop, truth: "h100-llama8b", base: "h100-llama8b-profiled", rule: "uncached tokens", off: noCached},
 		{name: "overloaded", params: synthtest.SeedParams, graph: sim.GraphPlannerBenchmark, deployment: schemas.Deployment{Prefill: 2, Decode: 2},
 			planner: schemas.PlannerNoop, truth: "h100-llama8b-profiled", base: "h100-llama8b", rule: "queueing taken out", off: noQueue},
+		// The seed at disagg_router: the KV router loads the decode
+		// workers unevenly and conditional disaggregation makes a busy
+		// worker's pure steps early in a request's decode. Its replays
+		// are chaotic (the prefill queue threshold: the truth with prefill
+		// x0.9995..1.002 moves mean TTFT by -8.7..+10.8%, docs/calibrate.md),
+		// so only its curves are held.
+		{name: "kv-router-seed", params: synthtest.SeedParams, graph: sim.GraphDisaggRouter, deployment: schemas.Deployment{Prefill: 2, Decode: 2},
+			planner: schemas.PlannerNoop, truth: "h100-llama8b-profiled", base: "h100-llama8b-profiled", rule: "each step against its own worker's KV at its instant",
+			off: rules{meanKVOverDecode: true}, curvesOnly: true},
 		{name: "two-isls", params: twoISLs, graph: sim.GraphDisaggRouter, deployment: schemas.Deployment{Prefill: 2, Decode: 2},
 			planner: schemas.PlannerNoop, truth: "h100-llama8b", base: "h100-llama8b", rule: "the pure decode step", off: noPureStep},
 	}
@@ -156,6 +167,9 @@ func (rt *roundTripRun) check(t *testing.T, off rules) error {
 		within(fmt.Sprintf("prefill_ms(%.0f)", isl), rt.truth.PrefillMS.At(isl), cal.Profile.PrefillMS.At(isl))
 		u := cal.Decode.MinX + (cal.Decode.MaxX-cal.Decode.MinX)*float64(i)/10
 		within(fmt.Sprintf("decode_step_ms(%.3f)", u), float64(rt.truth.DecodeStepTime(u))/1e6, float64(cal.Profile.DecodeStepTime(u))/1e6)
+	}
+	if rt.c.curvesOnly {
+		return errors.Join(errs...)
 	}
 	again := rt.replay(t, &cal.Profile, "")
 	m, a := rt.measured.Summary, again.Summary

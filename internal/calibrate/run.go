@@ -102,6 +102,9 @@ type rules struct {
 	minEnvelope bool
 	// keepDrain: decode counts the requests answered after the last send.
 	keepDrain bool
+	// meanKVOverDecode: a request's step against the decode workers' mean
+	// KV over its whole decode, not its own worker's at the step.
+	meanKVOverDecode bool
 }
 
 func fromRun(ctx context.Context, dir string, base *schemas.Profile, off rules) (*Result, error) {
@@ -138,6 +141,9 @@ func fromRun(ctx context.Context, dir string, base *schemas.Profile, off rules) 
 			}
 			if off.noQueue {
 				r.PrefillMS, r.PrefillLocal = math.NaN(), -1
+			}
+			if off.meanKVOverDecode {
+				r.DecodeWorker, r.DecodeStepAt = -1, time.Time{}
 			}
 			ok = append(ok, r)
 		}

@@ -25,6 +25,8 @@ type chunk struct {
 	// prefillLocal is nvext.worker_id's: 1 when the prefill worker is the
 	// decode worker, 0 when not, -1 absent.
 	prefillLocal int32
+	// decodeWorker is nvext.worker_id's decode_worker_id (-1: absent).
+	decodeWorker int64
 }
 
 // parseChunk reads a chunk with fastjson rather than go-openai's
@@ -35,7 +37,7 @@ func parseChunk(p *fastjson.Parser, raw []byte) (chunk, error) {
 	if err != nil {
 		return chunk{}, fmt.Errorf("malformed stream chunk: %w", err)
 	}
-	c := chunk{cachedTokens: -1, prefillWaitMS: math.NaN(), prefillMS: math.NaN(), prefillLocal: -1}
+	c := chunk{cachedTokens: -1, prefillWaitMS: math.NaN(), prefillMS: math.NaN(), prefillLocal: -1, decodeWorker: -1}
 	for _, choice := range v.GetArray("choices") {
 		if len(choice.GetStringBytes("delta", "content")) > 0 || len(choice.GetStringBytes("text")) > 0 {
 			c.content = true
@@ -91,6 +93,9 @@ func parseChunk(p *fastjson.Parser, raw []byte) (chunk, error) {
 			c.prefillLocal = 0
 			if p.String() == d.String() {
 				c.prefillLocal = 1
+			}
+			if id, err := d.Int64(); err == nil && id >= 0 {
+				c.decodeWorker = id
 			}
 		}
 	}

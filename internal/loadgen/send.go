@@ -70,7 +70,7 @@ func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Du
 			r.PrefillWaitMS = c.prefillWaitMS * d.cfg.TimeScale
 		}
 		if c.prefillLocal >= 0 {
-			r.PrefillLocal = c.prefillLocal
+			r.PrefillLocal, r.DecodeWorker = c.prefillLocal, c.decodeWorker
 		}
 		if !math.IsNaN(c.prefillMS) {
 			r.PrefillMS = c.prefillMS * d.cfg.TimeScale
@@ -97,7 +97,7 @@ func (d *driver) send(ctx context.Context, j job, target time.Time, late time.Du
 		out = int(r.Chunks)
 	}
 	r.SetTimings(r.SentAt, first, r.EndAt, out, d.cfg.TimeScale)
-	r.SetDecodeStep(gaps, d.cfg.TimeScale)
+	r.SetDecodeStep(first, gaps, d.cfg.TimeScale)
 	if r.Chunks == 0 {
 		r.Status, r.ErrorClass, r.Error = schemas.StatusError, schemas.ErrClassStream, "the stream ended without content"
 		d.errs.Add(1)

@@ -175,6 +175,10 @@ func parseDynamo(r io.Reader, gpusPerEngine int) (schemas.Sample, error) {
 			s.DecodeWorkers++
 			s.KVLoads = append(s.KVLoads, schemas.KVLoad(usage, w.waiting, w.running))
 			s.KVUsages = append(s.KVUsages, usage)
+			if s.KVUsageByWorker == nil {
+				s.KVUsageByWorker = map[string]float64{}
+			}
+			s.KVUsageByWorker[id] = usage
 			demand := usage
 			if w.total > 0 && w.decodeBlocks > 0 {
 				demand = w.decodeBlocks / w.total

@@ -38,6 +38,10 @@ var RequestArrowSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "prefill_ms", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	{Name: "prefill_local", Type: arrow.FixedWidthTypes.Boolean, Nullable: true},
 	{Name: "itl_decode_ms", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+	// Appended after those: the decode worker's instance id, and when the
+	// itl_decode_ms step ended.
+	{Name: "decode_worker_id", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+	{Name: "decode_step_at", Type: arrow.FixedWidthTypes.Timestamp_us, Nullable: true},
 }, nil)
 
 // TimelineArrowSchema is the Arrow (and Parquet) schema of timeline rows.
@@ -60,4 +64,7 @@ var TimelineArrowSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "inputs", Type: arrow.BinaryTypes.String, Nullable: true},
 	{Name: "kv_usage", Type: arrow.PrimitiveTypes.Float64},
 	{Name: "planner_waiting", Type: arrow.FixedWidthTypes.Boolean},
+	// Appended last: each decode worker's cache usage by instance id, a
+	// JSON object (null where the source had no instance ids).
+	{Name: "kv_usage_by_worker", Type: arrow.BinaryTypes.String, Nullable: true},
 }, nil)

@@ -194,13 +194,15 @@ func TestRequestFilesWithoutAckStillRead(t *testing.T) {
 }
 
 // The prefill columns round-trip, missing values included; files written
-// before them (21 columns) read with every one missing.
+// before them (21 columns) read with every one missing, and those before
+// the worker columns (26) without those.
 func TestRequestPrefillColumns(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), RequestsDir)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	known := schemas.NewRequestRecord(0, &schemas.TraceRecord{InputLength: 3000, OutputLength: 2})
 	known.Status, known.SentAt = schemas.StatusOK, time.Unix(5, 0).UTC()
 	known.CachedTokens, known.PrefillWaitMS, known.PrefillMS, known.PrefillLocal, known.ITLDecodeMS = 1024, 12.5, 190.25, 1, 8.5
+	known.DecodeWorker, known.DecodeStepAt = 4, time.Unix(7, 500000).UTC()
 	unknown := schemas.NewRequestRecord(1, &schemas.TraceRecord{InputLength: 3000, OutputLength: 2})
 	unknown.Status, unknown.SentAt = schemas.StatusOK, time.Unix(6, 0).UTC()
 	remote := unknown
@@ -217,6 +219,10 @@ func TestRequestPrefillColumns(t *testing.T) {
 	require.EqualValues(t, 1024, recs[0].CachedTokens)
 	require.Equal(t, []float64{12.5, 190.25, 8.5}, []float64{recs[0].PrefillWaitMS, recs[0].PrefillMS, recs[0].ITLDecodeMS})
 	require.EqualValues(t, 1, recs[0].PrefillLocal)
+	require.EqualValues(t, 4, recs[0].DecodeWorker)
+	require.Equal(t, known.DecodeStepAt, recs[0].DecodeStepAt)
+	require.EqualValues(t, -1, recs[1].DecodeWorker)
+	require.True(t, recs[1].DecodeStepAt.IsZero())
 	require.EqualValues(t, -1, recs[1].CachedTokens)
 	require.True(t, math.IsNaN(recs[1].PrefillWaitMS) && math.IsNaN(recs[1].PrefillMS) && math.IsNaN(recs[1].ITLDecodeMS))
 	require.EqualValues(t, -1, recs[1].PrefillLocal)
@@ -226,6 +232,10 @@ func TestRequestPrefillColumns(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, -1, recs[0].CachedTokens)
 	require.True(t, math.IsNaN(recs[0].PrefillMS))
+	recs, err = ReadRequests(context.Background(), writeOldRequests(t, requestColumnsBeforeWorker, known))
+	require.NoError(t, err)
+	require.EqualValues(t, 1024, recs[0].CachedTokens)
+	require.EqualValues(t, -1, recs[0].DecodeWorker, "26 columns: no worker")
 }
 
 // writeOldRequests writes r as a request part with only the first columns

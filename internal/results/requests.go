@@ -58,6 +58,12 @@ func buildRequestBatch(mem memory.Allocator, rows []schemas.RequestRecord) arrow
 			bb.Append(r.PrefillLocal == 1)
 		}
 		appendFloat(f[25], r.ITLDecodeMS)
+		if ib := f[26].(*array.Int64Builder); r.DecodeWorker < 0 {
+			ib.AppendNull()
+		} else {
+			ib.Append(r.DecodeWorker)
+		}
+		appendTime(f[27], r.DecodeStepAt)
 	}
 	return b.NewRecordBatch()
 }
@@ -121,12 +127,13 @@ func CompactRequests(ctx context.Context, dir string) error {
 const (
 	requestColumnsBeforeAck     = 20
 	requestColumnsBeforePrefill = 21
+	requestColumnsBeforeWorker  = 26
 )
 
 func requestsFromTable(tbl arrow.Table) ([]schemas.RequestRecord, error) {
 	want := RequestArrowSchema
 	n := int(tbl.NumCols())
-	if n != want.NumFields() && n != requestColumnsBeforeAck && n != requestColumnsBeforePrefill {
+	if n != want.NumFields() && n != requestColumnsBeforeAck && n != requestColumnsBeforePrefill && n != requestColumnsBeforeWorker {
 		return nil, fmt.Errorf("has %d columns, want %d", tbl.NumCols(), want.NumFields())
 	}
 	for i, f := range want.Fields()[:n] {
@@ -162,7 +169,7 @@ func requestsFromTable(tbl arrow.Table) ([]schemas.RequestRecord, error) {
 				ErrorClass:       stringAt(cols[17], i),
 				Error:            stringAt(cols[18], i),
 				Attempt:          cols[19].(*array.Int32).Value(i),
-				CachedTokens:     -1, PrefillWaitMS: math.NaN(), PrefillMS: math.NaN(), PrefillLocal: -1, ITLDecodeMS: math.NaN(),
+				CachedTokens:     -1, PrefillWaitMS: math.NaN(), PrefillMS: math.NaN(), PrefillLocal: -1, ITLDecodeMS: math.NaN(), DecodeWorker: -1,
 			})
 			r := &out[len(out)-1]
 			if n > requestColumnsBeforeAck {
@@ -178,6 +185,12 @@ func requestsFromTable(tbl arrow.Table) ([]schemas.RequestRecord, error) {
 					}
 				}
 				r.ITLDecodeMS = floatAt(cols[25], i)
+			}
+			if n > requestColumnsBeforeWorker && !cols[26].IsNull(i) {
+				r.DecodeWorker = cols[26].(*array.Int64).Value(i)
+			}
+			if n > requestColumnsBeforeWorker {
+				r.DecodeStepAt = timeAt(cols[27], i)
 			}
 		}
 	}

@@ -54,6 +54,12 @@ func buildTimelineBatch(mem memory.Allocator, rows []schemas.TimelineRow) arrow.
 		appendString(f[15], r.Inputs)
 		f[16].(*array.Float64Builder).Append(r.KVUsage)
 		f[17].(*array.BooleanBuilder).Append(r.PlannerWaiting)
+		if len(r.KVUsageByWorker) == 0 {
+			f[18].AppendNull()
+		} else {
+			js, _ := json.Marshal(r.KVUsageByWorker) // a map of floats always marshals
+			f[18].(*array.StringBuilder).Append(string(js))
+		}
 	}
 	return b.NewRecordBatch()
 }
@@ -65,9 +71,9 @@ func ReadTimeline(ctx context.Context, path string) ([]schemas.TimelineRow, erro
 		return nil, err
 	}
 	defer tbl.Release()
-	// Files written before kv_usage and planner_waiting were added have
-	// fewer columns.
-	if n := int(tbl.NumCols()); n < TimelineArrowSchema.NumFields()-2 || n > TimelineArrowSchema.NumFields() {
+	// Files written before kv_usage, planner_waiting and
+	// kv_usage_by_worker were added have fewer columns.
+	if n := int(tbl.NumCols()); n < TimelineArrowSchema.NumFields()-3 || n > TimelineArrowSchema.NumFields() {
 		return nil, fmt.Errorf("%s: has %d columns, want %d", path, tbl.NumCols(), TimelineArrowSchema.NumFields())
 	}
 	rdr := array.NewTableReader(tbl, 64<<10)
@@ -90,6 +96,11 @@ func ReadTimeline(ctx context.Context, path string) ([]schemas.TimelineRow, erro
 			}
 			if len(c) > 17 {
 				r.PlannerWaiting = c[17].(*array.Boolean).Value(i)
+			}
+			if len(c) > 18 && !c[18].IsNull(i) {
+				if err := json.Unmarshal([]byte(c[18].(*array.String).Value(i)), &r.KVUsageByWorker); err != nil {
+					return nil, fmt.Errorf("%s: row %d: kv_usage_by_worker: %w", path, len(out), err)
+				}
 			}
 			if !c[12].IsNull(i) {
 				r.Decided, r.DeltaPrefill, r.DeltaDecode = true, i32(12, i), i32(13, i)
@@ -184,6 +195,7 @@ func TimelineFromSamples(samples []schemas.Sample, decisions []schemas.Decision)
 			TS: s.At.Seconds(), AverageKVLoad: s.AverageKVLoad, KVUsage: s.KVUsage, PrefillQueueSize: s.PrefillQueueSize, TotalQueuedRequests: s.TotalQueuedRequests,
 			NumPrefillWorkers: int32(s.PrefillWorkers), NumDecodeWorkers: int32(s.DecodeWorkers), NumGPU: int32(s.NumGPU), GPUsHeld: int32(s.GPUsHeld),
 			PrefillStarting: int32(s.PrefillStarting), DecodeStarting: int32(s.DecodeStarting), PrefillDraining: int32(s.PrefillDraining), DecodeDraining: int32(s.DecodeDraining),
+			KVUsageByWorker: s.KVUsageByWorker,
 		}
 	}
 	for _, d := range decisions {

@@ -156,7 +156,7 @@ func (a *arrival) Prefill(p sim.PrefillInfo) {
 	if p.CachedTokens > 0 {
 		r.CachedTokens = int32(p.CachedTokens)
 	}
-	r.PrefillLocal = 0
+	r.PrefillLocal, r.DecodeWorker = 0, int64(p.DecodeWorker)
 	if p.Local() {
 		r.PrefillLocal = 1
 	}
@@ -318,7 +318,7 @@ func (r *runner) finish(a *arrival, at time.Duration, reason sim.FinishReason) {
 	if a.first > 0 && !math.IsNaN(rec.PrefillWaitMS) {
 		rec.PrefillMS = float64(a.first-rec.SentAt.Sub(Epoch))/float64(time.Millisecond) - rec.PrefillWaitMS
 	}
-	rec.SetDecodeStep(a.gaps, 1)
+	rec.SetDecodeStep(first, a.gaps, 1)
 	a.gaps = nil
 	rec.Status = schemas.StatusOK
 	if reason != sim.FinishLength {
