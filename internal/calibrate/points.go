@@ -46,8 +46,8 @@ type prefillEvidence struct {
 // prefillPoints turns each completed request into (uncached prompt tokens,
 // prefill ms): its time from prefill start (or send, for an idle pipeline)
 // to first token, less the KV transfer of a remote prefill and one decode
-// step (the request's pure decode gaps, itl_decode_ms), which is what the first token
-// costs after the prompt. What remains still carries the wait for a step
+// step (decodeStep), which is what the first token costs after the
+// prompt. What remains still carries the wait for a step
 // boundary at the decode worker, which only adds: the lower envelope takes
 // care of it.
 //
@@ -88,11 +88,11 @@ func prefillPoints(recs []schemas.RequestRecord, base *schemas.Profile, separate
 		}
 	}
 	use = preferRemote(use, &ev)
-	missingMedian := 0
+	meanITL := 0
 	for _, r := range use {
-		step := r.ITLDecodeMS
-		if math.IsNaN(step) {
-			step, missingMedian = r.ITLMS, missingMedian+1
+		step, pure := decodeStep(r)
+		if !pure {
+			meanITL++
 		}
 		y := r.TTFTMS
 		if ev.rule == RuleRecorded {
@@ -110,10 +110,19 @@ func prefillPoints(recs []schemas.RequestRecord, base *schemas.Profile, separate
 		}
 		ev.points = append(ev.points, point{x: float64(prompt - max(0, int(r.CachedTokens))), y: y - step})
 	}
-	if missingMedian > 0 {
-		ev.notes = append(ev.notes, fmt.Sprintf("%d requests have no itl_decode_ms (an AIPerf export, or a file written before it): their first step is taken as their mean ITL", missingMedian))
+	if meanITL > 0 {
+		ev.notes = append(ev.notes, fmt.Sprintf("%d requests have no itl_decode_ms (an AIPerf export, or a file written before it): their first step is taken as their mean ITL", meanITL))
 	}
 	return ev, nil
+}
+
+// decodeStep is the request's decode step: itl_decode_ms, or its mean ITL
+// (pure false) in files without it.
+func decodeStep(r schemas.RequestRecord) (ms float64, pure bool) {
+	if math.IsNaN(r.ITLDecodeMS) {
+		return r.ITLMS, false
+	}
+	return r.ITLDecodeMS, true
 }
 
 // preferRemote keeps only the requests prefilled on a prefill worker when
@@ -265,32 +274,25 @@ func decodePoints(recs []schemas.RequestRecord, timeline []schemas.TimelineRow, 
 	}
 	meanITL, drained, own, shared := 0, 0, 0, 0
 	for _, r := range recs {
-		from, to := traceTime(r.FirstTokenAt), traceTime(r.EndAt)
-		var u float64
-		var ok bool
-		if !r.DecodeStepAt.IsZero() { // the step's own instant
-			at := traceTime(r.DecodeStepAt)
-			if u, ok = kvAt(timeline, at, r.DecodeWorker); ok {
-				own++
-			} else if !(dropDrain && r.EndAt.After(lastSend)) {
-				u, ok = kvAt(timeline, at, -1)
-				shared++
-			}
-		} else if u, ok = workerKV(timeline, from, to, r.DecodeWorker); ok {
-			own++
-		} else if !(dropDrain && r.EndAt.After(lastSend)) {
-			u, ok = meanKV(timeline, from, to)
-			shared++
+		u, ok := 0.0, false
+		if r.DecodeWorker >= 0 {
+			u, ok = stepKV(timeline, r, traceTime, r.DecodeWorker)
 		}
-		if !ok {
+		if ok {
+			own++
+		} else {
 			if dropDrain && r.EndAt.After(lastSend) {
 				drained++
+				continue
 			}
-			continue
+			if u, ok = stepKV(timeline, r, traceTime, -1); !ok {
+				continue
+			}
+			shared++
 		}
-		y := r.ITLDecodeMS
-		if math.IsNaN(y) {
-			y, meanITL = r.ITLMS, meanITL+1
+		y, pure := decodeStep(r)
+		if !pure {
+			meanITL++
 		}
 		pts = append(pts, point{x: u, y: y})
 	}
@@ -325,14 +327,38 @@ func rowsWithin(timeline []schemas.TimelineRow, from, to float64) []schemas.Time
 	return timeline[min(i, len(timeline)-1):][:1]
 }
 
-// meanKV is the decode workers' mean KVUsage over [from, to].
-func meanKV(timeline []schemas.TimelineRow, from, to float64) (float64, bool) {
-	rows := rowsWithin(timeline, from, to)
-	var sum float64
-	for _, r := range rows {
-		sum += r.KVUsage
+// stepKV is the KV usage decode worker id (-1: the decode workers' mean)
+// had at the request's step (decode_step_at), or over its decode in files
+// without that instant.
+func stepKV(timeline []schemas.TimelineRow, r schemas.RequestRecord, traceTime func(time.Time) float64, id int64) (float64, bool) {
+	if !r.DecodeStepAt.IsZero() {
+		return kvAt(timeline, traceTime(r.DecodeStepAt), id)
 	}
-	return sum / float64(max(len(rows), 1)), len(rows) > 0
+	return kvOver(timeline, traceTime(r.FirstTokenAt), traceTime(r.EndAt), id)
+}
+
+// usage is a sample's KV usage of decode worker id (-1: the decode
+// workers' mean); false when the sample does not name the worker.
+func usage(row schemas.TimelineRow, id int64) (float64, bool) {
+	if id < 0 {
+		return row.KVUsage, true
+	}
+	u, ok := row.KVUsageByWorker[strconv.FormatInt(id, 10)]
+	return u, ok
+}
+
+// kvOver is decode worker id's (-1: the mean) mean KV usage over [from,
+// to], from the samples that name it; false when none does.
+func kvOver(timeline []schemas.TimelineRow, from, to float64, id int64) (float64, bool) {
+	var sum float64
+	n := 0
+	for _, row := range rowsWithin(timeline, from, to) {
+		if u, ok := usage(row, id); ok {
+			sum += u
+			n++
+		}
+	}
+	return sum / float64(max(n, 1)), n > 0
 }
 
 // kvAt is decode worker id's KV usage at t (the decode workers' mean for
@@ -344,19 +370,12 @@ func kvAt(timeline []schemas.TimelineRow, t float64, id int64) (float64, bool) {
 	if len(timeline) == 0 || t < timeline[0].TS || t > timeline[len(timeline)-1].TS {
 		return 0, false
 	}
-	value := func(r schemas.TimelineRow) (float64, bool) {
-		if id < 0 {
-			return r.KVUsage, true
-		}
-		u, ok := r.KVUsageByWorker[strconv.FormatInt(id, 10)]
-		return u, ok
-	}
 	i := sort.Search(len(timeline), func(i int) bool { return timeline[i].TS >= t })
-	after, okAfter := value(timeline[i])
+	after, okAfter := usage(timeline[i], id)
 	if i == 0 || timeline[i].TS == t {
 		return after, okAfter
 	}
-	before, okBefore := value(timeline[i-1])
+	before, okBefore := usage(timeline[i-1], id)
 	switch {
 	case okBefore && okAfter:
 		w := (t - timeline[i-1].TS) / (timeline[i].TS - timeline[i-1].TS)
@@ -366,22 +385,4 @@ func kvAt(timeline []schemas.TimelineRow, t float64, id int64) (float64, bool) {
 	default:
 		return before, okBefore
 	}
-}
-
-// workerKV is decode worker id's mean KV usage over [from, to], from the
-// rows that name it; false when the id is unknown (-1) or no row does.
-func workerKV(timeline []schemas.TimelineRow, from, to float64, id int64) (float64, bool) {
-	if id < 0 {
-		return 0, false
-	}
-	key := strconv.FormatInt(id, 10)
-	var sum float64
-	n := 0
-	for _, r := range rowsWithin(timeline, from, to) {
-		if u, ok := r.KVUsageByWorker[key]; ok {
-			sum += u
-			n++
-		}
-	}
-	return sum / float64(max(n, 1)), n > 0
 }
