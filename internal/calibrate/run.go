@@ -181,25 +181,19 @@ func fromRun(ctx context.Context, dir string, base *schemas.Profile, off rules) 
 		res.Notes = append(res.Notes, fmt.Sprintf("the prompts are one length (%.0f..%.0f uncached tokens): only a scale can be fitted, and the profile is measured at that length alone", prefill.MinX, prefill.MaxX))
 	}
 
-	if timeline == nil {
-		res.Prefill = prefill.Fit
-		res.Decode = Fit{Name: "decode_step_ms vs KV utilisation", Shape: ShapeBase, Coeffs: base.DecodeStepMS}
-		res.Undetermined = undetermined(prefill.Fit)
-		res.Profile.PrefillMS = prefill.Coeffs
-		return res, nil
+	decode := chosen{Fit: Fit{Name: "decode_step_ms vs KV utilisation", Shape: ShapeBase, Coeffs: base.DecodeStepMS}}
+	if timeline != nil {
+		dpts, notes := decodePoints(ok, timeline, traceTime, !off.keepDrain)
+		res.Notes = append(res.Notes, notes...)
+		if decode, err = simplest(dpts, fitDecode, ShapeQuadratic, ShapeLinear); err != nil {
+			return nil, fmt.Errorf("calibrate %s: %w", dir, err)
+		}
+		res.Notes = append(res.Notes, decode.notes...)
+		res.Notes = append(res.Notes, fmt.Sprintf("decode_step_ms is fitted over KV utilisation %.3f..%.3f (%s): outside it the profile extrapolates", decode.MinX, decode.MaxX, decode.Shape))
+		if decode.R2 < scatteredR2 {
+			res.Notes = append(res.Notes, fmt.Sprintf("decode_step_ms: the utilisation buckets' medians scatter about the fit (R² %.2f, RMSE %.2f ms): where a step is paired with the decode workers' mean KV (the run named no worker) and a router loads them unevenly, a request's own worker differs from the mean; the fit follows the dense buckets (weighted by requests), the sparse middle of the range is uncertain", decode.R2, decode.RMSE))
+		}
 	}
-	dpts, notes := decodePoints(ok, timeline, traceTime, !off.keepDrain)
-	res.Notes = append(res.Notes, notes...)
-	decode, err := simplest(dpts, fitDecode, ShapeQuadratic, ShapeLinear)
-	if err != nil {
-		return nil, fmt.Errorf("calibrate %s: %w", dir, err)
-	}
-	res.Notes = append(res.Notes, decode.notes...)
-	res.Notes = append(res.Notes, fmt.Sprintf("decode_step_ms is fitted over KV utilisation %.3f..%.3f (%s): outside it the profile extrapolates", decode.MinX, decode.MaxX, decode.Shape))
-	if decode.R2 < scatteredR2 {
-		res.Notes = append(res.Notes, fmt.Sprintf("decode_step_ms: the utilisation buckets' medians scatter about the fit (R² %.2f, RMSE %.2f ms): the timeline has the decode workers' mean KV, and where a router loads them unevenly (the KV router) a request's own worker differs from the mean; the fit follows the dense buckets (weighted by requests), the sparse middle of the range is uncertain", decode.R2, decode.RMSE))
-	}
-
 	res.Prefill, res.Decode = prefill.Fit, decode.Fit
 	res.Undetermined = append(undetermined(prefill.Fit), undetermined(decode.Fit)...)
 	res.Profile.PrefillMS, res.Profile.DecodeStepMS = prefill.Coeffs, decode.Coeffs
@@ -212,11 +206,10 @@ type chosen struct {
 	notes []string
 }
 
-// simplest fits pts with the first of shapes whose coefficients the data
-// determines (each with bootstrap intervals): a term whose interval holds
-// zero and matters is one the data cannot tell from absent, so the next,
-// simpler shape is tried. When none is determined the last is returned,
-// and undetermined says why.
+// simplest fits pts with the first of shapes the data determines (each
+// with bootstrap intervals; see undetermined): where a curve's band is too
+// wide, the next, simpler shape is tried. When none is determined the
+// last is returned, and undetermined says why.
 func simplest(pts []point, fit func([]point, string) (Fit, error), shapes ...string) (chosen, error) {
 	var c chosen
 	for i, shape := range shapes {
