@@ -58,8 +58,9 @@ const (
 	// resamples is how many bootstrap resamples give the intervals.
 	resamples = 200
 	// scatteredR2: decode bucket medians explained worse than this by the
-	// fit get a note (the seed at disagg_router: 0.83, where the KV router
-	// loads the decode workers unevenly; planner_benchmark runs: >= 0.99).
+	// fit get a note (the seed at disagg_router paired with the workers'
+	// mean KV: 0.83, the KV router loading them unevenly; paired per
+	// worker at the step: 0.99, as planner_benchmark runs).
 	scatteredR2 = 0.95
 	// mattering: a fitted curve whose 95% bootstrap band is wider than
 	// this share of its value somewhere in the observed range is not
