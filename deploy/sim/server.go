@@ -229,20 +229,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, p genParams) {
 	}
 	id := fmt.Sprintf("%s-%s%d", map[bool]string{true: "chatcmpl", false: "cmpl"}[p.chat], s.idBase, s.nextID.Add(1))
 	out := &output{chat: p.chat, id: id, created: time.Now().Unix(), model: s.opts.Model, prompt: promptTokens, max: maxTokens,
-		extras: func() (int, map[string]any) {
-			cached, timing, workers := obs.extras(s.rt.TimeScale())
-			nv := map[string]any{}
-			if p.timing && timing != nil {
-				nv["timing"] = timing
-			}
-			if p.workerID && workers != nil {
-				nv["worker_id"] = workers
-			}
-			if len(nv) == 0 {
-				nv = nil
-			}
-			return cached, nv
-		}}
+		obs: obs, timeScale: s.rt.TimeScale(), timing: p.timing, workerID: p.workerID}
 	if p.stream {
 		s.stream(w, r, h, obs, out, p.includeUsage, s.spikeDelay(faults), s.dice.hit(faults.StreamDropRate))
 		return
@@ -456,21 +443,34 @@ type output struct {
 	prompt  int
 	max     int
 	prefix  []byte
-	// extras gives the cached prompt tokens and the nvext asked for (nil:
-	// none) at the end.
-	extras func() (cached int, nvext map[string]any)
+	// obs says, at the end, the cached prompt tokens and what nvext
+	// reports (timing, workerID: asked for), its engine durations over
+	// timeScale in wall ms.
+	obs              *streamObserver
+	timeScale        float64
+	timing, workerID bool
 }
 
 // finalFields returns the usage and, when asked for, the nvext of the
 // last message.
 func (o *output) finalFields(completion int) (usage, map[string]any) {
 	u := usage{PromptTokens: o.prompt, CompletionTokens: completion, TotalTokens: o.prompt + completion}
-	if o.extras == nil {
+	if o.obs == nil {
 		return u, nil
 	}
-	cached, nv := o.extras()
+	cached, timing, workers := o.obs.extras(o.timeScale)
 	if cached > 0 {
 		u.PromptTokensDetails = &promptTokensDetails{CachedTokens: cached}
+	}
+	nv := map[string]any{}
+	if o.timing && timing != nil {
+		nv["timing"] = timing
+	}
+	if o.workerID && workers != nil {
+		nv["worker_id"] = workers
+	}
+	if len(nv) == 0 {
+		return u, nil
 	}
 	return u, nv
 }

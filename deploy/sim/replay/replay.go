@@ -129,7 +129,7 @@ type arrival struct {
 	record schemas.RequestRecord
 	first  time.Duration
 	last   time.Duration
-	// gaps are the ms between its tokens so far (for the record's median).
+	// gaps are the ms between its tokens so far (for its decode step).
 	gaps []float64
 	done func(at time.Duration, reason sim.FinishReason)
 }
