@@ -103,6 +103,36 @@ func readState(dir string) (state, error) {
 	return st, err
 }
 
+// timeScale is the matrix's time_scale: 1 for a real graph; a graph of
+// simulated workers (the tests' operator runs `sim serve`) runs faster.
+func timeScale(s float64) float64 {
+	if s > 0 {
+		return s
+	}
+	return 1
+}
+
+// refused makes the API server's refusal of a manifest (422 Invalid) a
+// bad-input error naming the fields the server named; other errors pass.
+func refused(manifest string, err error) error {
+	var status apierrors.APIStatus
+	if !apierrors.IsInvalid(err) || !errors.As(err, &status) {
+		return err
+	}
+	var fields []string
+	if d := status.Status().Details; d != nil {
+		for _, c := range d.Causes {
+			if c.Field != "" { // a cause without a field only says others stopped validation
+				fields = append(fields, fmt.Sprintf("%s: %s", c.Field, c.Message))
+			}
+		}
+	}
+	if len(fields) == 0 {
+		fields = append(fields, status.Status().Message)
+	}
+	return invalid("backend.manifest %s: the API server refused it: %s", manifest, strings.Join(fields, "; "))
+}
+
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", deploy.ErrInvalid, fmt.Sprintf(format, args...))
 }
@@ -204,7 +234,7 @@ func (d *Deployer) Up(ctx context.Context, spec deploy.Spec, progress deploy.Pro
 	}
 	st.Ref = schemas.DeploymentRef{Backend: BackendName, Node: spec.Node, Dir: spec.Dir, Resource: st.Namespace + "/" + st.Name,
 		URL: spec.Backend.URL, MetricsURLs: spec.Backend.Metrics, MetricsDialect: dialect, DCGMURLs: spec.Backend.DCGM,
-		APIKeyEnv: spec.Backend.APIKeyEnv, Model: spec.Model, TimeScale: 1, GPUsPerEngine: max(spec.GPUsPerEngine, 1), Scalable: true}
+		APIKeyEnv: spec.Backend.APIKeyEnv, Model: spec.Model, TimeScale: timeScale(spec.TimeScale), GPUsPerEngine: max(spec.GPUsPerEngine, 1), Scalable: true}
 	if err := os.MkdirAll(spec.Dir, 0o755); err != nil {
 		return schemas.DeploymentRef{}, fmt.Errorf("case folder: %w", err)
 	}
@@ -218,7 +248,7 @@ func (d *Deployer) Up(ctx context.Context, spec deploy.Spec, progress deploy.Pro
 		}
 		say(fmt.Sprintf("creating DynamoGraphDeployment %s/%s at %s", st.Namespace, st.Name, spec.Deployment))
 		if _, err := c.Resource(gvr).Namespace(st.Namespace).Create(ctx, obj, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
-			return schemas.DeploymentRef{}, fmt.Errorf("create DynamoGraphDeployment %s/%s: %w", st.Namespace, st.Name, err)
+			return schemas.DeploymentRef{}, refused(spec.Backend.Manifest, fmt.Errorf("create DynamoGraphDeployment %s/%s: %w", st.Namespace, st.Name, err))
 		}
 		// Recorded at once, so a retry or teardown finds what was created.
 		if err := atomicfile.WriteJSON(statePath(spec.Dir), st); err != nil {
@@ -237,15 +267,17 @@ func (d *Deployer) Up(ctx context.Context, spec deploy.Spec, progress deploy.Pro
 			return schemas.DeploymentRef{}, err
 		}
 	}
-	if err := d.waitReady(ctx, c, st, say); err != nil {
+	if err := d.waitReady(ctx, c, st, want, say); err != nil {
 		return schemas.DeploymentRef{}, err
 	}
 	return st.Ref, nil
 }
 
-// waitReady polls the DGD until its Ready condition is True and both
-// worker services are stable.
-func (d *Deployer) waitReady(ctx context.Context, c dynamic.Interface, st state, say func(string)) error {
+// waitReady polls the DGD until its services ask for the target, its
+// Ready condition is True and both worker services are stable. The first
+// matters when scaling goes through an adapter: until the operator
+// carries it into the DGD, the DGD is Ready at the replicas it had.
+func (d *Deployer) waitReady(ctx context.Context, c dynamic.Interface, st state, want schemas.Target, say func(string)) error {
 	poll := d.Poll
 	if poll <= 0 {
 		poll = 5 * time.Second
@@ -258,10 +290,10 @@ func (d *Deployer) waitReady(ctx context.Context, c dynamic.Interface, st state,
 			svcs, _ := services(obj)
 			stable := true
 			var parts []string
-			for _, name := range []string{st.Prefill, st.Decode} {
+			for i, name := range []string{st.Prefill, st.Decode} {
 				s, _ := pick(svcs, "", name)
 				serving, ok := replicaStatus(obj, s)
-				stable = stable && ok
+				stable = stable && ok && s.Replicas == int64([]int{want.Prefill, want.Decode}[i])
 				parts = append(parts, fmt.Sprintf("%s %d/%d", name, serving, s.Replicas))
 			}
 			if ready && stable {
