@@ -46,13 +46,10 @@ func realSpec(t *testing.T, cl *kubetest.Cluster, backend schemas.Backend, dep s
 func withAdapters(t *testing.T, replicas int) string {
 	data, err := os.ReadFile("testdata/disagg_planner.yaml")
 	require.NoError(t, err)
-	text := string(data)
-	for _, svc := range []string{"VllmDecodeWorker", "VllmPrefillWorker"} {
-		i := strings.Index(text, "    "+svc+":\n")
-		require.Positive(t, i, svc)
-		j := i + strings.Index(text[i:], "      replicas: 1\n")
-		text = text[:j] + "      scalingAdapter:\n        enabled: true\n      replicas: " + strconv.Itoa(replicas) + "\n" + text[j+len("      replicas: 1\n"):]
-	}
+	data, err = kubetest.EnableAdapters(data, "VllmDecodeWorker", "VllmPrefillWorker")
+	require.NoError(t, err)
+	text := strings.ReplaceAll(string(data), "      replicas: 1\n", "      replicas: "+strconv.Itoa(replicas)+"\n")
+	text = strings.Replace(text, "      replicas: "+strconv.Itoa(replicas)+"\n", "      replicas: 1\n", 2) // Frontend, Planner
 	path := filepath.Join(t.TempDir(), "graph.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
 	return path

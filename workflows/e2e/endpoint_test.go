@@ -34,28 +34,7 @@ func TestEndpointBackendAgainstAnOutsideSimulator(t *testing.T) {
 	res := resultsDir(t)
 	bin := workerBinary(t)
 
-	// The outside deployment: the seed's graph at 1p1d on the seed's
-	// profile (TestSeedMatrixEndToEnd's settings).
-	ready := filepath.Join(res, "outside-ready.json")
-	sim := exec.Command(bin, "sim", "serve", "--port", "0", "--ready-file", ready, "--config", seedGraph+"_1p1d",
-		"--profile", seedProfile, "--time-scale", fmt.Sprint(seedTimeScale))
-	log, err := os.Create(filepath.Join(res, "outside-sim.log"))
-	require.NoError(t, err)
-	sim.Stdout, sim.Stderr = log, log
-	sim.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	require.NoError(t, sim.Start())
-	t.Cleanup(func() { _ = syscall.Kill(-sim.Process.Pid, syscall.SIGKILL); _ = sim.Wait(); log.Close() })
-	var url string
-	require.Eventually(t, func() bool {
-		var r struct {
-			URL string `json:"url"`
-		}
-		data, err := os.ReadFile(ready)
-		if err == nil && json.Unmarshal(data, &r) == nil {
-			url = r.URL
-		}
-		return url != ""
-	}, 30*time.Second, 50*time.Millisecond)
+	url := startOutsideSim(t, res, bin)
 
 	startWorker(t, srv.Address, res)
 	hook := fmt.Sprintf(`%s sim scale --url "$PLANNERBENCH_URL" --prefill "$PLANNERBENCH_PREFILL" --decode "$PLANNERBENCH_DECODE"`, bin)
@@ -97,4 +76,31 @@ cases:
 	spec.Backend = schemas.Backend{Kind: schemas.BackendSim, Profile: seedProfile, Graph: seedGraph}
 	// Held to replays as the seed's cases are (checkLive).
 	checkLive(t, "endpoint", dir, filepath.Join(res, in.Name, "traces"), spec)
+}
+
+// startOutsideSim starts `sim serve` as an outside process: the seed's
+// graph at 1p1d on the seed's profile (TestSeedMatrixEndToEnd's
+// settings). It returns the server's URL.
+func startOutsideSim(t *testing.T, res, bin string) string {
+	ready := filepath.Join(res, "outside-ready.json")
+	sim := exec.Command(bin, "sim", "serve", "--port", "0", "--ready-file", ready, "--config", seedGraph+"_1p1d",
+		"--profile", seedProfile, "--time-scale", fmt.Sprint(seedTimeScale))
+	log, err := os.Create(filepath.Join(res, "outside-sim.log"))
+	require.NoError(t, err)
+	sim.Stdout, sim.Stderr = log, log
+	sim.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	require.NoError(t, sim.Start())
+	t.Cleanup(func() { _ = syscall.Kill(-sim.Process.Pid, syscall.SIGKILL); _ = sim.Wait(); log.Close() })
+	var url string
+	require.Eventually(t, func() bool {
+		var r struct {
+			URL string `json:"url"`
+		}
+		data, err := os.ReadFile(ready)
+		if err == nil && json.Unmarshal(data, &r) == nil {
+			url = r.URL
+		}
+		return url != ""
+	}, 30*time.Second, 50*time.Millisecond)
+	return url
 }
