@@ -23,6 +23,7 @@ import (
 	"plannerbench/deploy"
 	"plannerbench/internal/aiperf"
 	"plannerbench/internal/results"
+	"plannerbench/internal/store"
 	"plannerbench/schemas"
 )
 
@@ -39,6 +40,9 @@ type Activities struct {
 	Env deploy.Env
 	// Client signals progress to workflows; nil disables the signals.
 	Client client.Client
+	// Bucket, when set, is where finished cases are published and where
+	// FindCompleted and CompareCases look for cases run on other nodes.
+	Bucket *store.Bucket
 }
 
 // New returns activities with their defaults.
@@ -68,15 +72,29 @@ func (a *Activities) FindCompleted(ctx context.Context, in payload.FindCompleted
 	done := map[string]payload.ResultRef{}
 	for i, c := range in.Cases {
 		dir := payload.CaseDir(a.ResultsDir, in.Matrix, c)
+		published, err := a.fetchPublished(ctx, in.Matrix, c, dir)
+		if err != nil {
+			return nil, err
+		}
 		if _, err := os.Stat(filepath.Join(dir, results.SummaryFile)); err != nil {
 			continue
 		}
 		if i < len(in.Specs) && !sameSpec(filepath.Join(dir, results.CaseFile), in.Specs[i]) {
-			aside := dir + results.SetAsideMark + time.Now().UTC().Format("20060102T150405Z")
-			if err := os.Rename(dir, aside); err != nil {
+			stamp := results.SetAsideMark + time.Now().UTC().Format("20060102T150405Z")
+			if published {
+				prefix := store.CasePrefix(in.Matrix, c)
+				if err := a.Bucket.SetAside(ctx, prefix, prefix+stamp); err != nil {
+					return nil, err
+				}
+			}
+			if err := os.Rename(dir, dir+stamp); err != nil {
 				return nil, fmt.Errorf("move aside %s (results of another spec): %w", dir, err)
 			}
-			activity.GetLogger(ctx).Info("results of another spec moved aside; the case runs again", "case", c, "kept", aside)
+			activity.GetLogger(ctx).Info("results of another spec moved aside; the case runs again", "case", c, "kept", dir+stamp)
+			continue
+		}
+		if published {
+			done[c] = payload.ResultRef{Dir: dir}
 			continue
 		}
 		if i < len(in.Specs) {
@@ -84,9 +102,53 @@ func (a *Activities) FindCompleted(ctx context.Context, in payload.FindCompleted
 				activity.GetLogger(ctx).Warn("a reused case's files were not brought up to date", "case", c, "error", err)
 			}
 		}
+		// A case finished here before the worker had a bucket.
+		if err := a.publish(ctx, in.Matrix, c, dir); err != nil {
+			return nil, err
+		}
 		done[c] = payload.ResultRef{Dir: dir}
 	}
 	return done, nil
+}
+
+// fetchPublished brings a case published to the bucket into dir, when
+// there is a bucket and the case is in it (it may have run on another
+// node); it says whether it was.
+func (a *Activities) fetchPublished(ctx context.Context, matrix, caseID, dir string) (bool, error) {
+	if a.Bucket == nil {
+		return false, nil
+	}
+	prefix := store.CasePrefix(matrix, caseID)
+	m, ok, err := a.Bucket.Published(ctx, prefix)
+	if err != nil || !ok {
+		return false, err
+	}
+	if local, err := store.ReadManifest(dir); err == nil && local.Same(m) {
+		return true, nil // this node published it, or fetched it before
+	}
+	if _, err := os.Stat(dir); err == nil {
+		// What is here is not the published case (an attempt cut short
+		// before the case moved to another node): kept aside, not mixed in.
+		aside := dir + ".local-" + time.Now().UTC().Format("20060102T150405Z")
+		if err := os.Rename(dir, aside); err != nil {
+			return false, fmt.Errorf("move aside %s: %w", dir, err)
+		}
+		activity.GetLogger(ctx).Info("a local attempt of a case published elsewhere was moved aside", "case", caseID, "kept", aside)
+	}
+	if _, err := a.Bucket.Fetch(ctx, prefix, dir); err != nil {
+		return false, fmt.Errorf("fetch %s: %w", prefix, err)
+	}
+	return true, nil
+}
+
+// publish copies a finished case folder to the bucket, when there is one
+// (safe to repeat: a retry finishes a publish cut short).
+func (a *Activities) publish(ctx context.Context, matrix, caseID, dir string) error {
+	if a.Bucket == nil {
+		return nil
+	}
+	_, err := a.Bucket.Publish(ctx, dir, store.CasePrefix(matrix, caseID), a.Node)
+	return err
 }
 
 // upgradeReused brings a reused case folder written by an earlier version

@@ -9,7 +9,9 @@ import (
 	"plannerbench/internal/report"
 )
 
-// CompareCases writes the matrix's comparison.json from its cases' results.
+// CompareCases writes the matrix's comparison.json from its cases' results
+// (with a bucket: the bucket's copies, wherever the cases ran) and, with a
+// bucket, publishes the report's files beside the cases.
 func (a *Activities) CompareCases(ctx context.Context, in payload.CompareInput) (payload.ComparisonRef, error) {
 	dir := filepath.Join(a.ResultsDir, in.Matrix)
 	var cases []report.Case
@@ -18,7 +20,15 @@ func (a *Activities) CompareCases(ctx context.Context, in payload.CompareInput) 
 			cases = append(cases, report.Case{ID: o.ID, Spec: o.Spec, Status: o.Status, Error: o.Error})
 			continue
 		}
-		c, err := report.LoadCase(o.Result.Dir)
+		caseDir := o.Result.Dir
+		if a.Bucket != nil {
+			// The case may have run on another node: read the bucket's copy.
+			caseDir = payload.CaseDir(a.ResultsDir, in.Matrix, o.ID)
+			if _, err := a.fetchPublished(ctx, in.Matrix, o.ID, caseDir); err != nil {
+				return payload.ComparisonRef{}, err
+			}
+		}
+		c, err := report.LoadCase(caseDir)
 		if err != nil {
 			cases = append(cases, report.Case{ID: o.ID, Spec: o.Spec, Status: "failed", Error: err.Error()})
 			continue
@@ -28,6 +38,11 @@ func (a *Activities) CompareCases(ctx context.Context, in payload.CompareInput) 
 	}
 	if _, err := report.BuildFrom(ctx, dir, cases, in.Baseline); err != nil {
 		return payload.ComparisonRef{}, fmt.Errorf("report of %s: %w", in.Matrix, err)
+	}
+	if a.Bucket != nil {
+		if err := a.Bucket.PublishFiles(ctx, dir, in.Matrix); err != nil {
+			return payload.ComparisonRef{}, fmt.Errorf("report of %s: %w", in.Matrix, err)
+		}
 	}
 	return payload.ComparisonRef{Dir: dir, Comparison: filepath.Join(dir, report.ComparisonFile), Report: filepath.Join(dir, report.ReportFile)}, nil
 }

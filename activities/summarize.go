@@ -13,7 +13,7 @@ import (
 // Summarize turns a case's raw files (request and GPU parts, samples.jsonl,
 // decisions.jsonl) into its results: requests.parquet and gpu.parquet,
 // summary.json, timeline.parquet, tensorboard/, the AIPerf exports and
-// case.json.
+// case.json; with a bucket, it then publishes the folder there.
 func (a *Activities) Summarize(ctx context.Context, in payload.SummarizeInput) (payload.ResultRef, error) {
 	dir := a.caseDir(in.Case)
 	// The load and the GPU sampler have stopped: their parts become one
@@ -43,6 +43,9 @@ func (a *Activities) Summarize(ctx context.Context, in payload.SummarizeInput) (
 	}
 	if err := results.WriteCase(dir, results.CaseFiles{Spec: &spec, Summary: sum, Timeline: rows, T0: in.T0}); err != nil {
 		return payload.ResultRef{}, err
+	}
+	if err := a.publish(ctx, in.Case.Matrix, in.Case.Case, dir); err != nil {
+		return payload.ResultRef{}, fmt.Errorf("summarize %s: %w", dir, err)
 	}
 	return payload.ResultRef{Dir: dir, Rows: len(recs)}, nil
 }

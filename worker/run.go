@@ -14,6 +14,7 @@ import (
 
 	"plannerbench/activities"
 	"plannerbench/activities/payload"
+	"plannerbench/internal/store"
 	"plannerbench/deploy/backends"
 	"plannerbench/deploy/sim/simcmd"
 	"plannerbench/internal/cliutil"
@@ -33,9 +34,17 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	return cliutil.ExitCode(err)
 }
 
+// bucketName is the worker's results bucket for its log ("" for none).
+func bucketName(a *activities.Activities) string {
+	if a.Bucket == nil {
+		return ""
+	}
+	return a.Bucket.String()
+}
+
 func newRoot(stderr io.Writer) *cobra.Command {
 	var conn tclient.Options
-	var resultsDir, node string
+	var resultsDir, resultsURL, node string
 	var procs int
 	var ver versioning
 	root := &cobra.Command{
@@ -74,6 +83,15 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 			}
 			defer c.Close()
 			acts := activities.New(dir, node, backends.All(), exe, c)
+			if resultsURL != "" {
+				if !store.IsURL(resultsURL) {
+					return cliutil.Bad(fmt.Errorf("--results-url %q: want a bucket URL (file://, s3://, gs://, azblob://)", resultsURL))
+				}
+				if acts.Bucket, err = store.Open(cmd.Context(), resultsURL); err != nil {
+					return cliutil.Bad(err)
+				}
+				defer acts.Bucket.Close()
+			}
 			shared := worker.New(c, payload.SharedQueue, ver.options())
 			workflows.Register(shared)
 			activities.Register(shared, acts)
@@ -91,7 +109,7 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 				return err
 			}
 			log.Info("worker running", "address", conn.Address, "namespace", conn.Namespace, "node", node, "gomaxprocs", gomaxprocs,
-				"queues", []string{payload.SharedQueue, payload.NodeQueue(node)}, "results", dir)
+				"queues", []string{payload.SharedQueue, payload.NodeQueue(node)}, "results", dir, "bucket", bucketName(acts))
 			<-cmd.Context().Done()
 			log.Info("stopping worker")
 			return nil
@@ -112,6 +130,8 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 	// replays (CI, 2026-11-27) where with both it stays within 1%.
 	f.IntVar(&procs, "procs", 0, "OS threads running Go code (GOMAXPROCS); 0: Go's default ($GOMAXPROCS, else every core)")
 	f.StringVar(&resultsDir, "results-dir", cliutil.EnvOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where results are written ($PLANNERBENCH_RESULTS_DIR)")
+	f.StringVar(&resultsURL, "results-url", os.Getenv("PLANNERBENCH_RESULTS_URL"),
+		"also publish each finished case to this bucket, and read cases and reports from it (gocloud.dev/blob: file://, s3://, gs://, azblob://; credentials from the provider's environment) ($PLANNERBENCH_RESULTS_URL)")
 	f.StringVar(&node, "node", cliutil.EnvOr("PLANNERBENCH_NODE", host), "this node's stable name ($PLANNERBENCH_NODE)")
 	f.StringVar(&ver.deployment, "deployment-name", os.Getenv("PLANNERBENCH_DEPLOYMENT"),
 		"Temporal Worker Deployment this worker belongs to ($PLANNERBENCH_DEPLOYMENT); set, workflows are pinned to the build that started them")

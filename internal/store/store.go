@@ -135,7 +135,35 @@ func (b *Bucket) Publish(ctx context.Context, dir, prefix, node string) (Manifes
 	if err := b.b.WriteAll(ctx, path.Join(prefix, ManifestFile), data, &blob.WriterOptions{ContentType: "application/json"}); err != nil {
 		return Manifest{}, fmt.Errorf("publish %s: manifest: %w", prefix, err)
 	}
+	// The folder keeps the manifest too: it says this copy is the
+	// published one (FindCompleted compares them).
+	if err := os.WriteFile(filepath.Join(dir, ManifestFile), data, 0o644); err != nil {
+		return Manifest{}, err
+	}
 	return m, nil
+}
+
+// ReadManifest reads a case folder's copy of its manifest.
+func ReadManifest(dir string) (Manifest, error) {
+	var m Manifest
+	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return m, err
+	}
+	return m, json.Unmarshal(data, &m)
+}
+
+// Same says whether two manifests list the same files with the same sums.
+func (m Manifest) Same(o Manifest) bool {
+	if m.Prefix != o.Prefix || len(m.Files) != len(o.Files) {
+		return false
+	}
+	for i := range m.Files {
+		if m.Files[i] != o.Files[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // upload copies one file to key, returning its size and sum.
@@ -308,8 +336,45 @@ func (b *Bucket) SetAside(ctx context.Context, prefix, aside string) error {
 	return b.b.WriteAll(ctx, path.Join(aside, ManifestFile), data, nil)
 }
 
-// WriteFile publishes one file (a matrix's report) at key.
-func (b *Bucket) WriteFile(ctx context.Context, file, key string) error {
-	_, err := b.upload(ctx, file, key)
-	return err
+// PublishFiles uploads the regular files directly in dir (a matrix's
+// report: comparison.json, report.html, the charts; not its case
+// folders) to prefix/<name>.
+func (b *Bucket) PublishFiles(ctx context.Context, dir, prefix string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		if _, err := b.upload(ctx, filepath.Join(dir, e.Name()), path.Join(prefix, e.Name())); err != nil {
+			return fmt.Errorf("publish %s: %w", e.Name(), err)
+		}
+	}
+	return nil
+}
+
+// ReadFile reads one file of a published case (ErrNotPublished when the
+// case has no manifest).
+func (b *Bucket) ReadFile(ctx context.Context, prefix, name string) ([]byte, error) {
+	if _, ok, err := b.Published(ctx, prefix); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, fmt.Errorf("%s/%s: %w", b, prefix, ErrNotPublished)
+	}
+	data, err := b.b.ReadAll(ctx, path.Join(prefix, name))
+	if err != nil {
+		return nil, fmt.Errorf("read %s/%s: %w", b, path.Join(prefix, name), err)
+	}
+	return data, nil
+}
+
+// ReadObject reads the object at key (a matrix's comparison.json).
+func (b *Bucket) ReadObject(ctx context.Context, key string) ([]byte, error) {
+	data, err := b.b.ReadAll(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("read %s/%s: %w", b, key, err)
+	}
+	return data, nil
 }
