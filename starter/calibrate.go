@@ -21,6 +21,7 @@ import (
 func newCalibrateCommand() *cobra.Command {
 	var (
 		outPath, baseName, name string
+		resultsURL              string
 		force                   bool
 	)
 	c := &cobra.Command{
@@ -76,10 +77,16 @@ saying why, unless --force.
 				if len(args) > 1 {
 					return badInput(errors.New("give one run folder (or .npz files)"))
 				}
-				if st, serr := os.Stat(args[0]); serr != nil || !st.IsDir() {
-					return badInput(fmt.Errorf("%s: not a run folder", args[0]))
+				run := args[0]
+				if resultsURL != "" {
+					if run, err = fetchCase(cmd.Context(), resultsURL, run); err != nil {
+						return err
+					}
 				}
-				res, err = calibrate.FromRun(cmd.Context(), args[0], base)
+				if st, serr := os.Stat(run); serr != nil || !st.IsDir() {
+					return badInput(fmt.Errorf("%s: not a run folder", run))
+				}
+				res, err = calibrate.FromRun(cmd.Context(), run, base)
 			}
 			if err != nil {
 				return badInput(err)
@@ -112,6 +119,7 @@ saying why, unless --force.
 		},
 	}
 	f := c.Flags()
+	addResultsURL(c, &resultsURL)
 	f.StringVarP(&outPath, "output-file", "o", "", "profile YAML to write (a PNG of the fits is written beside it)")
 	f.StringVar(&baseName, "base", schemas.DefaultProfile, "profile whose other constants (memory, transfer, start-up, limits) the result keeps")
 	f.StringVar(&name, "name", "", "the profile's name (default: the file name)")

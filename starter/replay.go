@@ -25,7 +25,7 @@ import (
 func newReplayCommand() *cobra.Command {
 	var (
 		tracePath, deployment, mode, profile, plannerConfig, graphConfig, graphVariant, outDir, slo, name string
-		plannerURL, plannerCommand, timingOf, followOf                                                    string
+		plannerURL, plannerCommand, timingOf, followOf, resultsURL                                        string
 		draws                                                                                             int
 		out                                                                                               outputFormat
 	)
@@ -125,6 +125,17 @@ differs from the live figures is the model's engine:
 			if draws < 0 || (draws > 0 && timingOf == "") {
 				return badInput(errors.New("--draws needs --timing-of and is at least 0"))
 			}
+			if resultsURL != "" {
+				// --timing-of and --follow name MATRIX/CASE keys of the bucket.
+				for _, p := range []*string{&timingOf, &followOf} {
+					if *p == "" {
+						continue
+					}
+					if *p, err = fetchCase(cmd.Context(), resultsURL, *p); err != nil {
+						return err
+					}
+				}
+			}
 			var timing *replay.Timing
 			if timingOf != "" {
 				if timing, err = replay.LoadTiming(cmd.Context(), timingOf); err != nil {
@@ -202,6 +213,7 @@ differs from the live figures is the model's engine:
 	f.StringVar(&outDir, "out", "", "write the case's folder here (case.json, summary.json, timeline.parquet, tensorboard/, requests/), as a live case writes it")
 	f.StringVar(&name, "name", "", "the case's name in case.json and in reports (default <deployment>-<planner>)")
 	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets")
+	addResultsURL(c, &resultsURL)
 	f.StringVar(&timingOf, "timing-of", "", "keep the timing of the live case in this folder (its sends, metric pulls, planner reads and scalings)")
 	f.StringVar(&followOf, "follow", "", "apply the decisions recorded in this live case's folder instead of deciding (an open loop)")
 	f.IntVar(&draws, "draws", 0, "with --timing-of: also replay this many draws of when the engine took each request, and print their spread")

@@ -18,6 +18,7 @@ import (
 func newReportCommand() *cobra.Command {
 	var (
 		baseline, resultsDir string
+		resultsURL           string
 		format               string
 		with                 []string
 		open                 bool
@@ -29,7 +30,8 @@ func newReportCommand() *cobra.Command {
 is noop) and write comparison.json, the charts (PNG and SVG) and a
 self-contained report.html into the matrix's results folder. The argument is
 that folder, or a matrix ID (matrix/<name>/<hash>) or name, looked up under
---results-dir.
+--results-dir; with --results-url, the matrix's published cases are read
+from the bucket (into this machine's cache, where the report is written).
 
 An AIPerf run of the same endpoint sits beside the cases when its exports
 (profile_export_aiperf.json) are in a subfolder of the matrix folder or given
@@ -41,7 +43,12 @@ Without -o the table is printed; --open also opens report.html in a browser.`,
 				return badInput(fmt.Errorf("--output must be table, json or html, got %q", format))
 			}
 			dir := matrixDir(args[0], resultsDir)
-			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			if resultsURL != "" {
+				var err error
+				if dir, err = fetchMatrix(cmd.Context(), resultsURL, matrixName(args[0])); err != nil {
+					return err
+				}
+			} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 				return badInput(fmt.Errorf("no results folder for %s (looked for %s)", args[0], dir))
 			}
 			extra, err := report.LoadExternal(with)
@@ -80,6 +87,7 @@ Without -o the table is printed; --open also opens report.html in a browser.`,
 	}
 	c.Flags().StringVar(&baseline, "baseline", "", "case name to compare against (default: the noop case)")
 	c.Flags().StringVar(&resultsDir, "results-dir", cliutil.EnvOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where matrices' results are ($PLANNERBENCH_RESULTS_DIR)")
+	addResultsURL(c, &resultsURL)
 	c.Flags().StringVarP(&format, "output", "o", "table", "output: table, json or html")
 	c.Flags().StringArrayVar(&with, "with", nil, "a folder of AIPerf exports to compare beside the cases (repeatable)")
 	c.Flags().BoolVar(&open, "open", false, "open report.html in a browser (xdg-open, open or wslview, where one exists)")
@@ -91,11 +99,15 @@ func matrixDir(arg, resultsDir string) string {
 	if st, err := os.Stat(arg); err == nil && st.IsDir() {
 		return arg
 	}
-	name := arg
+	return filepath.Join(resultsDir, matrixName(arg))
+}
+
+// matrixName is the name in a matrix ID (matrix/<name>/<hash>), or arg.
+func matrixName(arg string) string {
 	if parts := strings.Split(arg, "/"); len(parts) == 3 && parts[0] == "matrix" {
-		name = parts[1]
+		return parts[1]
 	}
-	return filepath.Join(resultsDir, name)
+	return arg
 }
 
 // openInBrowser hands path to the desktop's opener, when there is one; a

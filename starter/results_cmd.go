@@ -1,17 +1,21 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
 	"plannerbench/internal/report"
 	"plannerbench/internal/results"
+	"plannerbench/internal/store"
 	"plannerbench/workflows"
 )
 
@@ -21,6 +25,7 @@ var errFailedCases = errors.New("some cases failed")
 func newResultsCommand() *cobra.Command {
 	var tf temporalFlags
 	var out outputFormat
+	var resultsURL string
 	c := &cobra.Command{
 		Use:   "results MATRIX-ID",
 		Short: "Print a finished matrix's case summaries and comparison",
@@ -30,11 +35,12 @@ func newResultsCommand() *cobra.Command {
 				return err
 			}
 			return tf.with(cmd.Context(), func(cl client.Client) error {
-				return printResults(cmd, cl, args[0], out.value)
+				return printResults(cmd, cl, args[0], out.value, resultsURL)
 			})
 		},
 	}
 	tf.register(c)
+	addResultsURL(c, &resultsURL)
 	out.register(c.Flags())
 	return c
 }
@@ -48,7 +54,10 @@ type caseResult struct {
 	Summary *results.Summary `json:"summary,omitempty"`
 }
 
-func printResults(cmd *cobra.Command, cl client.Client, id, format string) error {
+// printResults prints a finished matrix's cases: their summaries and the
+// comparison from the case folders the workers reported, or, with
+// resultsURL, from the bucket they published to.
+func printResults(cmd *cobra.Command, cl client.Client, id, format, resultsURL string) error {
 	desc, err := cl.DescribeWorkflowExecution(cmd.Context(), id, "")
 	if err != nil {
 		return badInput(fmt.Errorf("no matrix %s: %w", id, err))
@@ -60,12 +69,22 @@ func printResults(cmd *cobra.Command, cl client.Client, id, format string) error
 	if err := cl.GetWorkflow(cmd.Context(), id, "").Get(cmd.Context(), &res); err != nil {
 		return fmt.Errorf("%s: %w", id, err)
 	}
+	read := localResults{}.read
+	if resultsURL != "" {
+		b, err := openBucket(cmd.Context(), resultsURL)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
+		read = bucketResults{b: b, matrix: matrixName(id)}.read
+	}
 	var rows []caseResult
 	for _, c := range res.Cases {
 		r := caseResult{ID: c.ID, Status: c.Status, Error: c.Error}
 		if c.Result != nil {
 			r.Dir = c.Result.Dir
-			if s, err := results.ReadSummary(c.Result.Dir); err == nil {
+			var s results.Summary
+			if data, err := read(cmd.Context(), c.ID, c.Result.Dir, results.SummaryFile); err == nil && json.Unmarshal(data, &s) == nil {
 				r.Summary = &s
 			}
 		}
@@ -73,7 +92,7 @@ func printResults(cmd *cobra.Command, cl client.Client, id, format string) error
 	}
 	var cmp *report.Comparison
 	if res.Comparison != nil {
-		if data, err := os.ReadFile(res.Comparison.Comparison); err == nil {
+		if data, err := read(cmd.Context(), "", res.Comparison.Dir, report.ComparisonFile); err == nil {
 			var c report.Comparison
 			if json.Unmarshal(data, &c) == nil {
 				cmp = &c
@@ -120,4 +139,25 @@ func writeResultsTable(w io.Writer, rows []caseResult, cmp *report.Comparison) e
 		}
 	}
 	return nil
+}
+
+// localResults reads a file of a case folder (or, for caseID "", of the
+// matrix folder) where the worker wrote it.
+type localResults struct{}
+
+func (localResults) read(_ context.Context, _, dir, name string) ([]byte, error) {
+	return os.ReadFile(filepath.Join(dir, name))
+}
+
+// bucketResults reads the same from the bucket the workers published to.
+type bucketResults struct {
+	b      *store.Bucket
+	matrix string
+}
+
+func (r bucketResults) read(ctx context.Context, caseID, _, name string) ([]byte, error) {
+	if caseID == "" {
+		return r.b.ReadObject(ctx, path.Join(r.matrix, name))
+	}
+	return r.b.ReadFile(ctx, store.CasePrefix(r.matrix, caseID), name)
 }

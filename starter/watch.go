@@ -95,10 +95,12 @@ func renderBars(w io.Writer, st matrixStatus) int {
 	return len(st.Cases) + 1
 }
 
-// followAndReport watches a matrix to its end and prints its results.
+// followAndReport watches a matrix to its end and prints its results
+// (read from $PLANNERBENCH_RESULTS_URL's bucket when it is set, as the
+// results command's --results-url defaults to).
 func followAndReport(cmd *cobra.Command, cl client.Client, id string) error {
 	if err := watchMatrix(cmd, cl, id); err != nil {
 		return err
 	}
-	return printResults(cmd, cl, id, "table")
+	return printResults(cmd, cl, id, "table", os.Getenv("PLANNERBENCH_RESULTS_URL"))
 }
