@@ -22,10 +22,15 @@ func (a *Activities) CompareCases(ctx context.Context, in payload.CompareInput) 
 		}
 		caseDir := o.Result.Dir
 		if a.Bucket != nil {
-			// The case may have run on another node: read the bucket's copy.
-			caseDir = payload.CaseDir(a.ResultsDir, in.Matrix, o.ID)
-			if _, err := a.fetchPublished(ctx, in.Matrix, o.ID, caseDir); err != nil {
+			// The case may have run on another node: read the bucket's
+			// copy (a case no bucket holds is read where it was written).
+			local := payload.CaseDir(a.ResultsDir, in.Matrix, o.ID)
+			published, err := a.fetchPublished(ctx, in.Matrix, o.ID, local)
+			if err != nil {
 				return payload.ComparisonRef{}, err
+			}
+			if published {
+				caseDir = local
 			}
 		}
 		c, err := report.LoadCase(caseDir)

@@ -23,6 +23,8 @@ type Case struct {
 	// the same trace.
 	Repeat int `json:"repeat"`
 	SLO    SLO `json:"slo"`
+	// NodeLostAfter is the matrix's node_lost_after (0: the default).
+	NodeLostAfter Duration `json:"node_lost_after,omitempty"`
 }
 
 // Expand returns the matrix's cases in a stable order: repeat, then rate
@@ -39,7 +41,7 @@ func (m *Matrix) Expand() []Case {
 				c := Case{
 					ID: cs.Name, Matrix: m.Name, Name: cs.Name, Model: m.Model, Backend: m.Backend,
 					TimeScale: m.TimeScale, Deployment: cs.Deployment, Planner: cs.Planner, Repeat: rep, SLO: m.SLO,
-					Trace: TraceSpec{Path: m.Trace.Path},
+					Trace: TraceSpec{Path: m.Trace.Path}, NodeLostAfter: m.NodeLostAfter,
 				}
 				if m.Trace.Synth != nil {
 					p := *m.Trace.Synth

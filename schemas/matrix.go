@@ -32,8 +32,20 @@ type Matrix struct {
 	Axes        Axes       `yaml:"axes,omitempty" json:"axes,omitempty"`
 	Repeat      int        `yaml:"repeat" json:"repeat"`
 	MaxParallel int        `yaml:"max_parallel" json:"max_parallel"`
+	// NodeLostAfter is how long a node's task queue may go unpolled before
+	// its case moves to another node (0: DefaultNodeLostAfter).
+	NodeLostAfter Duration `yaml:"node_lost_after,omitempty" json:"node_lost_after,omitempty"`
 	SLO         SLO        `yaml:"slo" json:"slo"`
 }
+
+// DefaultNodeLostAfter is how long a node's task queue may go unpolled
+// before its case moves to another node, unless a matrix says
+// (node_lost_after); MinNodeLostAfter is the least a matrix may say: a
+// node's activities heartbeat every 10 s at most.
+const (
+	DefaultNodeLostAfter = 2 * time.Minute
+	MinNodeLostAfter     = 15 * time.Second
+)
 
 // SimGraphs are the simulator's shipped graphs, the default first
 // (deploy/configs; deploy/sim.Graphs names the same).

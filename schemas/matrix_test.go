@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -103,6 +104,21 @@ repeat: 0
 	require.GreaterOrEqual(t, len(fe), 14, msg)
 }
 
+// node_lost_after reaches every case; unset, cases carry none (and their
+// JSON is what it was before the field existed).
+func TestNodeLostAfter(t *testing.T) {
+	m, err := ParseMatrix([]byte("name: n\nnode_lost_after: 15s\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}, {name: b, deployment: 2p2d}]\n"), "x.yaml")
+	require.NoError(t, err)
+	for _, c := range m.Expand() {
+		require.Equal(t, 15*time.Second, c.NodeLostAfter.D())
+	}
+	m, err = ParseMatrix([]byte("name: n\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\n"), "x.yaml")
+	require.NoError(t, err)
+	data, err := json.Marshal(m.Expand()[0])
+	require.NoError(t, err)
+	require.NotContains(t, string(data), "node_lost_after")
+}
+
 func TestMatrixSyntaxAndShapeErrors(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"syntax", "name: [unclosed\n", "x.yaml:"},
@@ -114,6 +130,7 @@ func TestMatrixSyntaxAndShapeErrors(t *testing.T) {
 		{"endpoint without url", "name: n\nbackend: {kind: endpoint}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d, planner: {mode: noop}}]\n", "backend.url: must name the OpenAI-compatible base URL"},
 		{"endpoint without hook needs noop", "name: n\nbackend: {kind: endpoint, url: http://h:8000}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\n", "cases[0].planner.mode: must be noop: backend endpoint has no scale_command"},
 		{"endpoint dialect", "name: n\nbackend: {kind: endpoint, url: http://h:8000, metrics_dialect: statsd}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d, planner: {mode: noop}}]\n", "backend.metrics_dialect: must be dynamo or plannerbench"},
+		{"node lost too soon", "name: n\nnode_lost_after: 14s\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\n", "node_lost_after: must be at least 15s"},
 		{"sim graph", "name: n\nbackend: {kind: sim, profile: p, graph: disagg_routr}\ntrace: {path: a.jsonl}\ncases: [{name: a, deployment: 1p1d}]\n", "backend.graph: must be one of planner_benchmark, disagg_router, always_remote"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,7 @@ func (m *Matrix) Validate() FieldErrors {
 	l.check(finite(m.TimeScale) && m.TimeScale > 0, "time_scale", "must be > 0, got %v", m.TimeScale)
 	l.check(m.Repeat >= 1, "repeat", "must be >= 1, got %d", m.Repeat)
 	l.check(m.MaxParallel >= 1, "max_parallel", "must be >= 1, got %d", m.MaxParallel)
+	l.check(m.NodeLostAfter == 0 || m.NodeLostAfter.D() >= MinNodeLostAfter, "node_lost_after", "must be at least %s (a busy node's queue can wait that long), got %s", MinNodeLostAfter, m.NodeLostAfter)
 	l.check(m.SLO.TTFT >= 0, "slo.ttft", "must be >= 0, got %s", m.SLO.TTFT)
 	l.check(m.SLO.ITL >= 0, "slo.itl", "must be >= 0, got %s", m.SLO.ITL)
 

@@ -24,6 +24,7 @@ const maxNodeMoves = 2
 // the deployment down (always), and summarize.
 func BenchmarkWorkflow(ctx workflow.Context, in BenchmarkInput) (BenchmarkResult, error) {
 	ctx = waitingForCancellation(ctx)
+	ctx = withNodeLostAfter(ctx, in.Case.NodeLostAfter.D())
 	b := &benchmark{ctx: ctx, in: in, c: in.Case, progress: CaseProgress{Case: in.Case.ID, Stage: StageScheduling}}
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (CaseProgress, error) { return b.progress, nil }); err != nil {
 		return BenchmarkResult{}, err

@@ -7,6 +7,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"plannerbench/activities/payload"
+	"plannerbench/schemas"
 )
 
 // Activity options. Every activity has a StartToClose timeout and a bounded
@@ -30,14 +31,28 @@ func sharedOptions(ctx workflow.Context) workflow.Context {
 }
 
 func nodeOptions(ctx workflow.Context, queue string, startToClose, heartbeat time.Duration, attempts int32) workflow.Context {
+	lostAfter := schemas.DefaultNodeLostAfter
+	if d, ok := ctx.Value(nodeLostAfterKey{}).(time.Duration); ok && d > 0 {
+		lostAfter = d
+	}
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		TaskQueue:              queue,
-		ScheduleToStartTimeout: 2 * time.Minute,
+		ScheduleToStartTimeout: lostAfter,
 		StartToCloseTimeout:    startToClose,
 		HeartbeatTimeout:       heartbeat,
 		RetryPolicy:            retry(attempts),
 		WaitForCancellation:    waitsForCancellation(ctx),
 	})
+}
+
+// nodeLostAfterKey marks a workflow context with its case's
+// node_lost_after: how long a node-bound activity may wait to be picked
+// up before the node counts as lost.
+type nodeLostAfterKey struct{}
+
+// withNodeLostAfter sets it (0 keeps the default).
+func withNodeLostAfter(ctx workflow.Context, d time.Duration) workflow.Context {
+	return workflow.WithValue(ctx, nodeLostAfterKey{}, d)
 }
 
 // waitForCancellationChange versions waiting for cancelled activities:

@@ -13,16 +13,21 @@ import (
 	"github.com/stretchr/testify/require"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/yaml"
+
+	"plannerbench/internal/store"
 )
 
 // deploy/k8s: the worker's manifests parse, the worker runs one a GPU node
-// with --node from the node's name and results on a volume, and its role
-// grants exactly what this backend calls (read from the same GVRs).
+// with --node from the node's name, its results published to the bucket
+// of a ConfigMap (worker.yaml) or kept on a ReadWriteMany volume
+// (worker-rwx.yaml), and its role grants exactly what this backend calls
+// (read from the same GVRs).
 func TestWorkerManifests(t *testing.T) {
 	files, err := filepath.Glob("../k8s/*.yaml")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	byKind := map[string][]*unstructured.Unstructured{}
+	dsOf := map[string]*unstructured.Unstructured{}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		require.NoError(t, err)
@@ -39,33 +44,61 @@ func TestWorkerManifests(t *testing.T) {
 			}
 			require.NotEmpty(t, obj.GetKind(), f)
 			byKind[obj.GetKind()] = append(byKind[obj.GetKind()], obj)
+			if obj.GetKind() == "DaemonSet" {
+				dsOf[filepath.Base(f)] = obj
+			}
 		}
 	}
-	for _, k := range []string{"DaemonSet", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "PersistentVolumeClaim", "Namespace"} {
+	for _, k := range []string{"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "PersistentVolumeClaim", "Namespace", "ConfigMap"} {
 		require.Len(t, byKind[k], 1, k)
 	}
-	ds := byKind["DaemonSet"][0]
-	sa, _, _ := unstructured.NestedString(ds.Object, "spec", "template", "spec", "serviceAccountName")
-	require.Equal(t, byKind["ServiceAccount"][0].GetName(), sa)
-	containers, _, _ := unstructured.NestedSlice(ds.Object, "spec", "template", "spec", "containers")
-	require.Len(t, containers, 1)
-	c := containers[0].(map[string]any)
-	args, _, _ := unstructured.NestedStringSlice(c, "args")
-	require.Equal(t, []string{"--node", "$(NODE_NAME)", "--results-dir", "/results"}, args)
-	env, _, _ := unstructured.NestedSlice(c, "env")
-	var nodeFrom string
-	for _, e := range env {
-		m := e.(map[string]any)
-		if m["name"] == "NODE_NAME" {
-			nodeFrom, _, _ = unstructured.NestedString(m, "valueFrom", "fieldRef", "fieldPath")
+	require.Len(t, dsOf, 2, "worker.yaml (bucket) and worker-rwx.yaml (shared volume)")
+	var sa string
+	for file, ds := range dsOf {
+		sa, _, _ = unstructured.NestedString(ds.Object, "spec", "template", "spec", "serviceAccountName")
+		require.Equal(t, byKind["ServiceAccount"][0].GetName(), sa, file)
+		containers, _, _ := unstructured.NestedSlice(ds.Object, "spec", "template", "spec", "containers")
+		require.Len(t, containers, 1)
+		c := containers[0].(map[string]any)
+		args, _, _ := unstructured.NestedStringSlice(c, "args")
+		require.Equal(t, []string{"--node", "$(NODE_NAME)", "--results-dir", "/results"}, args, file)
+		env, _, _ := unstructured.NestedSlice(c, "env")
+		var nodeFrom string
+		for _, e := range env {
+			m := e.(map[string]any)
+			if m["name"] == "NODE_NAME" {
+				nodeFrom, _, _ = unstructured.NestedString(m, "valueFrom", "fieldRef", "fieldPath")
+			}
+			if v, ok := m["value"].(string); ok {
+				name := strings.ToLower(m["name"].(string))
+				require.False(t, (strings.Contains(name, "key") || strings.Contains(name, "secret")) && v != "", "no literal secret in %v", m["name"])
+			}
 		}
-		if v, ok := m["value"].(string); ok {
-			require.False(t, strings.Contains(strings.ToLower(m["name"].(string)), "key") && v != "", "no literal secret in %v", m["name"])
+		require.Equal(t, "spec.nodeName", nodeFrom, file)
+		mounts, _, _ := unstructured.NestedSlice(c, "volumeMounts")
+		require.Equal(t, "/results", mounts[0].(map[string]any)["mountPath"], file)
+		volumes, _, _ := unstructured.NestedSlice(ds.Object, "spec", "template", "spec", "volumes")
+		vol := volumes[0].(map[string]any)
+		switch file {
+		case "worker.yaml":
+			require.Contains(t, vol, "emptyDir", "a node's working copy")
+			from, _, _ := unstructured.NestedSlice(c, "envFrom")
+			ref, _, _ := unstructured.NestedString(from[0].(map[string]any), "configMapRef", "name")
+			cm := byKind["ConfigMap"][0]
+			require.Equal(t, cm.GetName(), ref)
+			url, _, _ := unstructured.NestedString(cm.Object, "data", "PLANNERBENCH_RESULTS_URL")
+			require.True(t, store.IsURL(url), "the bucket: %q", url)
+			require.NotContains(t, url, "secret", "credentials by reference only")
+		case "worker-rwx.yaml":
+			claim, _, _ := unstructured.NestedString(vol, "persistentVolumeClaim", "claimName")
+			pvc := byKind["PersistentVolumeClaim"][0]
+			require.Equal(t, pvc.GetName(), claim)
+			modes, _, _ := unstructured.NestedStringSlice(pvc.Object, "spec", "accessModes")
+			require.Equal(t, []string{"ReadWriteMany"}, modes)
+		default:
+			t.Fatalf("unexpected DaemonSet in %s", file)
 		}
 	}
-	require.Equal(t, "spec.nodeName", nodeFrom)
-	mounts, _, _ := unstructured.NestedSlice(c, "volumeMounts")
-	require.Equal(t, "/results", mounts[0].(map[string]any)["mountPath"])
 
 	rules, _, _ := unstructured.NestedSlice(byKind["ClusterRole"][0].Object, "rules")
 	allowed := func(resource, verb string) bool {
