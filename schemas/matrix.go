@@ -35,7 +35,7 @@ type Matrix struct {
 	// NodeLostAfter is how long a node's task queue may go unpolled before
 	// its case moves to another node (0: DefaultNodeLostAfter).
 	NodeLostAfter Duration `yaml:"node_lost_after,omitempty" json:"node_lost_after,omitempty"`
-	SLO         SLO        `yaml:"slo" json:"slo"`
+	SLO           SLO      `yaml:"slo" json:"slo"`
 }
 
 // DefaultNodeLostAfter is how long a node's task queue may go unpolled

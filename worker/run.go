@@ -14,11 +14,11 @@ import (
 
 	"plannerbench/activities"
 	"plannerbench/activities/payload"
-	"plannerbench/internal/store"
 	"plannerbench/deploy/backends"
 	"plannerbench/deploy/sim/simcmd"
 	"plannerbench/internal/cliutil"
 	"plannerbench/internal/extplanner/etcdcmd"
+	"plannerbench/internal/store"
 	"plannerbench/internal/tclient"
 	"plannerbench/workflows"
 )
