@@ -171,7 +171,8 @@ func (b *benchmark) attempt(res *BenchmarkResult) error {
 		WorkflowTaskTimeout: plannerTaskTimeout,
 		// Cancelled with the benchmark, it is waited for (options.go).
 		WaitForCancellation: waitsForCancellation(ctx),
-	}), PlannerWorkflowName, PlannerInput{Case: b.caseRef(), Deployment: dep, NodeQueue: b.node, Config: b.c.Planner, T0: b.start, Env: b.penv})
+	}), PlannerWorkflowName, PlannerInput{Case: b.caseRef(), Deployment: dep, NodeQueue: b.node, Config: b.c.Planner, T0: b.start, Env: b.penv,
+		NodeLostAfter: b.c.NodeLostAfter.D()})
 	loadTimeout := b.loadWallTime() + 30*time.Minute
 	collectCtx, stopCollect := workflow.WithCancel(ctx)
 	collectFut := workflow.ExecuteActivity(nodeOptions(collectCtx, b.node, loadTimeout, 10*time.Second, 10), payload.CollectMetricsActivity,

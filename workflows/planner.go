@@ -25,6 +25,7 @@ const maxTickTimes = 2000
 // carrying its state. The state query returns the state.
 func PlannerWorkflow(ctx workflow.Context, in PlannerInput) (PlannerState, error) {
 	ctx = waitingForCancellation(ctx)
+	ctx = withNodeLostAfter(ctx, in.NodeLostAfter)
 	st := in.State
 	if err := workflow.SetQueryHandler(ctx, StateQuery, func() (PlannerState, error) { return st, nil }); err != nil {
 		return st, err

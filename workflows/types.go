@@ -115,6 +115,10 @@ type PlannerInput struct {
 	State PlannerState `json:"state"`
 	// Env is an external planner's environment (mode external).
 	Env *payload.PlannerEnvRef `json:"env,omitempty"`
+	// NodeLostAfter is the case's node_lost_after (0: the default), so the
+	// planner's node-bound activities give up on a lost node as soon as
+	// the case's do.
+	NodeLostAfter time.Duration `json:"node_lost_after,omitempty"`
 }
 
 // PlannerState is carried across ticks and continue-as-new; the state query
