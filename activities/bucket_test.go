@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/testsuite"
 
 	"plannerbench/activities/payload"
 	"plannerbench/internal/results"
@@ -42,16 +41,7 @@ func TestFindCompletedReadsTheBucket(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, results.RequestsDir, "part-000.parquet"), []byte("partial"), 0o644))
 
 	a := &Activities{ResultsDir: root, Node: "n2", Bucket: bucket}
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestActivityEnvironment()
-	env.RegisterActivity(a.FindCompleted)
-	find := func(sp schemas.Case) map[string]payload.ResultRef {
-		v, err := env.ExecuteActivity(a.FindCompleted, payload.FindCompletedInput{Matrix: "seed", Cases: []string{"planner"}, Specs: []schemas.Case{sp}})
-		require.NoError(t, err)
-		var got map[string]payload.ResultRef
-		require.NoError(t, v.Get(&got))
-		return got
-	}
+	find := findCompleted(t, a)
 	require.Equal(t, dir, find(spec)["planner"].Dir, "reused from the bucket")
 	sum, err := os.ReadFile(filepath.Join(dir, results.SummaryFile))
 	require.NoError(t, err)

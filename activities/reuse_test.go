@@ -17,6 +17,21 @@ import (
 	"plannerbench/schemas"
 )
 
+// findCompleted returns a function running a.FindCompleted on the seed
+// matrix's case "planner" of the spec given.
+func findCompleted(t *testing.T, a *Activities) func(schemas.Case) map[string]payload.ResultRef {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(a.FindCompleted)
+	return func(sp schemas.Case) map[string]payload.ResultRef {
+		v, err := env.ExecuteActivity(a.FindCompleted, payload.FindCompletedInput{Matrix: "seed", Cases: []string{"planner"}, Specs: []schemas.Case{sp}})
+		require.NoError(t, err)
+		var got map[string]payload.ResultRef
+		require.NoError(t, v.Get(&got))
+		return got
+	}
+}
+
 // A resubmitted matrix reuses a case's results only when they are of the
 // same spec; results of another spec are kept aside and the case reruns.
 func TestFindCompletedReusesOnlyTheSameSpec(t *testing.T) {
@@ -29,16 +44,7 @@ func TestFindCompletedReusesOnlyTheSameSpec(t *testing.T) {
 	data, _ := json.Marshal(spec)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, results.CaseFile), data, 0o644))
 
-	var s testsuite.WorkflowTestSuite
-	env := s.NewTestActivityEnvironment()
-	env.RegisterActivity(a.FindCompleted)
-	find := func(sp schemas.Case) map[string]payload.ResultRef {
-		v, err := env.ExecuteActivity(a.FindCompleted, payload.FindCompletedInput{Matrix: "seed", Cases: []string{"planner"}, Specs: []schemas.Case{sp}})
-		require.NoError(t, err)
-		var got map[string]payload.ResultRef
-		require.NoError(t, v.Get(&got))
-		return got
-	}
+	find := findCompleted(t, a)
 	require.Contains(t, find(spec), "planner", "same spec: reused")
 
 	other := spec

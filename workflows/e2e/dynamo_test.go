@@ -14,8 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"plannerbench/deploy/dynamo/kubetest"
-	"plannerbench/internal/results"
-	"plannerbench/schemas"
 	"plannerbench/workflows"
 )
 
@@ -105,12 +103,5 @@ cases:
 	_, err = cl.Dynamic.Resource(dgd).Namespace("bench").Get(ctx, "vllm-disagg-planner", metav1.GetOptions{})
 	require.True(t, apierrors.IsNotFound(err), "the case deleted the DGD it created: %v", err)
 
-	dir := filepath.Join(res, in.Name, out.Cases[0].ID)
-	sum, err := results.ReadSummary(dir)
-	require.NoError(t, err)
-	checkRequests(t, dir, sum.Requests)
-	spec, err := results.ReadSpec(dir)
-	require.NoError(t, err)
-	spec.Backend = schemas.Backend{Kind: schemas.BackendSim, Profile: seedProfile, Graph: seedGraph}
-	checkLive(t, "dynamo", dir, filepath.Join(res, in.Name, "traces"), spec)
+	checkOutsideSimCase(t, "dynamo", filepath.Join(res, in.Name, out.Cases[0].ID), filepath.Join(res, in.Name, "traces"))
 }

@@ -67,15 +67,21 @@ cases:
 	t.Logf("scale hook ran %d times (the first sets 1p1d)", scales)
 	require.Greater(t, scales, 1, "the planner scaled through the hook")
 
+	checkOutsideSimCase(t, "endpoint", dir, filepath.Join(res, in.Name, "traces"))
+}
+
+// checkOutsideSimCase checks a case run against startOutsideSim's
+// process: its records, and its results held to replays as the seed's
+// cases are (checkLive), the replay running the sim backend's graph,
+// which is what the outside process runs.
+func checkOutsideSimCase(t *testing.T, name, dir, traces string) {
 	sum, err := results.ReadSummary(dir)
 	require.NoError(t, err)
 	checkRequests(t, dir, sum.Requests)
 	spec, err := results.ReadSpec(dir)
 	require.NoError(t, err)
-	// The replay runs the sim backend's graph: what the outside process runs.
 	spec.Backend = schemas.Backend{Kind: schemas.BackendSim, Profile: seedProfile, Graph: seedGraph}
-	// Held to replays as the seed's cases are (checkLive).
-	checkLive(t, "endpoint", dir, filepath.Join(res, in.Name, "traces"), spec)
+	checkLive(t, name, dir, traces, spec)
 }
 
 // startOutsideSim starts `sim serve` as an outside process: the seed's
