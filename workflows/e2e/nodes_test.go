@@ -26,12 +26,13 @@ import (
 // their own node names and local folders and one results bucket (an S3
 // server in this process). One node's worker and its simulators are
 // killed while a case's load runs there; that case finishes on another
-// node (node_lost_after: 20s, so the test need not wait the default
-// two minutes twice: for the load's retry, then for the teardown). Every case is in the bucket exactly once, read back with the
-// results reader; the report is built from the bucket by whichever worker
-// runs it, and the CLI reads results and report from the bucket. The
-// bucket's credential, planted in the workers' environment, reaches no
-// history, log or result.
+// node (node_lost_after: 20s, so that the test does not wait the default
+// two minutes for the load's retry, the planner's and the teardown's).
+// Every case is in the bucket exactly once, read back with the results
+// reader; the report is built from the bucket by whichever worker runs
+// it, and the CLI reads results and report from the bucket. The bucket's
+// credential, planted in the workers' environment, reaches no history,
+// log or result.
 func TestThreeNodesOneBucket(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end")
