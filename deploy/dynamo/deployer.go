@@ -177,6 +177,47 @@ func (d *Deployer) load(ctx context.Context, c dynamic.Interface, spec deploy.Sp
 	return nil, false, fmt.Errorf("get DynamoGraphDeployment %s: %w", b.DGD, lastErr)
 }
 
+// graphDGD is the DGD a spec names, with its worker services found.
+type graphDGD struct {
+	obj             *unstructured.Unstructured
+	create          bool // from a manifest, not yet created
+	gvr             schema.GroupVersionResource
+	prefill, decode service
+}
+
+// graph loads the spec's DGD (load) and finds its version and its prefill
+// and decode services; what it cannot find is bad input.
+func (d *Deployer) graph(ctx context.Context, c dynamic.Interface, spec deploy.Spec) (graphDGD, error) {
+	obj, create, err := d.load(ctx, c, spec)
+	if err != nil {
+		return graphDGD{}, err
+	}
+	g := graphDGD{obj: obj, create: create}
+	if g.gvr, err = gvrOf(obj); err != nil {
+		return graphDGD{}, invalid("%v", err)
+	}
+	svcs, err := services(obj)
+	if err != nil {
+		return graphDGD{}, invalid("DynamoGraphDeployment %s: %v", obj.GetName(), err)
+	}
+	if g.prefill, err = pick(svcs, rolePrefill, spec.Backend.Prefill); err != nil {
+		return graphDGD{}, invalid("DynamoGraphDeployment %s: prefill: %v", obj.GetName(), err)
+	}
+	if g.decode, err = pick(svcs, roleDecode, spec.Backend.Decode); err != nil {
+		return graphDGD{}, invalid("DynamoGraphDeployment %s: decode: %v", obj.GetName(), err)
+	}
+	return g, nil
+}
+
+// setTarget sets the worker services' replicas in the (not yet created)
+// object.
+func (g graphDGD) setTarget(t schemas.Target) error {
+	if err := setReplicas(g.obj, g.prefill, int64(t.Prefill)); err != nil {
+		return err
+	}
+	return setReplicas(g.obj, g.decode, int64(t.Decode))
+}
+
 // Find returns the case's recorded DGD when it still exists.
 func (d *Deployer) Find(ctx context.Context, spec deploy.Spec) (schemas.DeploymentRef, bool, error) {
 	st, err := readState(spec.Dir)
@@ -206,26 +247,11 @@ func (d *Deployer) Up(ctx context.Context, spec deploy.Spec, progress deploy.Pro
 	if err != nil {
 		return schemas.DeploymentRef{}, err
 	}
-	obj, create, err := d.load(ctx, c, spec)
+	g, err := d.graph(ctx, c, spec)
 	if err != nil {
 		return schemas.DeploymentRef{}, err
 	}
-	gvr, err := gvrOf(obj)
-	if err != nil {
-		return schemas.DeploymentRef{}, invalid("%v", err)
-	}
-	svcs, err := services(obj)
-	if err != nil {
-		return schemas.DeploymentRef{}, invalid("DynamoGraphDeployment %s: %v", obj.GetName(), err)
-	}
-	p, err := pick(svcs, rolePrefill, spec.Backend.Prefill)
-	if err != nil {
-		return schemas.DeploymentRef{}, invalid("DynamoGraphDeployment %s: prefill: %v", obj.GetName(), err)
-	}
-	dec, err := pick(svcs, roleDecode, spec.Backend.Decode)
-	if err != nil {
-		return schemas.DeploymentRef{}, invalid("DynamoGraphDeployment %s: decode: %v", obj.GetName(), err)
-	}
+	obj, create, gvr, p, dec := g.obj, g.create, g.gvr, g.prefill, g.decode
 	st := state{Namespace: obj.GetNamespace(), Name: obj.GetName(), APIVersion: obj.GetAPIVersion(), Prefill: p.Name, Decode: dec.Name,
 		Created: create, Kubeconfig: spec.Backend.Kubeconfig}
 	dialect := spec.Backend.MetricsDialect
@@ -240,10 +266,7 @@ func (d *Deployer) Up(ctx context.Context, spec deploy.Spec, progress deploy.Pro
 	}
 	want := schemas.Target{Prefill: spec.Deployment.Prefill, Decode: spec.Deployment.Decode}
 	if create {
-		if err := setReplicas(obj, p, int64(want.Prefill)); err != nil {
-			return schemas.DeploymentRef{}, err
-		}
-		if err := setReplicas(obj, dec, int64(want.Decode)); err != nil {
+		if err := g.setTarget(want); err != nil {
 			return schemas.DeploymentRef{}, err
 		}
 		say(fmt.Sprintf("creating DynamoGraphDeployment %s/%s at %s", st.Namespace, st.Name, spec.Deployment))

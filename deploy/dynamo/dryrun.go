@@ -21,31 +21,15 @@ func DryRun(ctx context.Context, backend schemas.Backend, dep schemas.Deployment
 		return err
 	}
 	d := &Deployer{}
-	obj, create, err := d.load(ctx, c, deploy.Spec{Backend: backend})
-	if err != nil || !create {
+	g, err := d.graph(ctx, c, deploy.Spec{Backend: backend})
+	if err != nil || !g.create {
 		return err
 	}
-	gvr, err := gvrOf(obj)
-	if err != nil {
-		return invalid("%v", err)
+	if err := g.setTarget(schemas.Target{Prefill: dep.Prefill, Decode: dep.Decode}); err != nil {
+		return err
 	}
-	svcs, err := services(obj)
-	if err != nil {
-		return invalid("DynamoGraphDeployment %s: %v", obj.GetName(), err)
-	}
-	for _, role := range []struct {
-		name, named string
-		n           int
-	}{{rolePrefill, backend.Prefill, dep.Prefill}, {roleDecode, backend.Decode, dep.Decode}} {
-		s, err := pick(svcs, role.name, role.named)
-		if err != nil {
-			return invalid("DynamoGraphDeployment %s: %s: %v", obj.GetName(), role.name, err)
-		}
-		if err := setReplicas(obj, s, int64(role.n)); err != nil {
-			return err
-		}
-	}
-	_, err = c.Resource(gvr).Namespace(obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+	obj := g.obj
+	_, err = c.Resource(g.gvr).Namespace(obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 	if err != nil {
 		return refused(backend.Manifest, fmt.Errorf("dry-run create DynamoGraphDeployment %s/%s: %w", obj.GetNamespace(), obj.GetName(), err))
 	}
