@@ -22,7 +22,7 @@ import (
 	"plannerbench/activities/payload"
 	"plannerbench/deploy"
 	"plannerbench/internal/aiperf"
-	"plannerbench/internal/results"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/store"
 	"plannerbench/schemas"
 )
@@ -76,11 +76,11 @@ func (a *Activities) FindCompleted(ctx context.Context, in payload.FindCompleted
 		if err != nil {
 			return nil, err
 		}
-		if _, err := os.Stat(filepath.Join(dir, results.SummaryFile)); err != nil {
+		if !casefolder.Complete(dir) {
 			continue
 		}
-		if i < len(in.Specs) && !sameSpec(filepath.Join(dir, results.CaseFile), in.Specs[i]) {
-			stamp := results.SetAsideMark + time.Now().UTC().Format("20060102T150405Z")
+		if i < len(in.Specs) && !sameSpec(filepath.Join(dir, casefolder.SpecFile), in.Specs[i]) {
+			stamp := casefolder.SetAsideMark + time.Now().UTC().Format("20060102T150405Z")
 			if published {
 				prefix := store.CasePrefix(in.Matrix, c)
 				if err := a.Bucket.SetAside(ctx, prefix, prefix+stamp); err != nil {
@@ -98,7 +98,8 @@ func (a *Activities) FindCompleted(ctx context.Context, in payload.FindCompleted
 			continue
 		}
 		if i < len(in.Specs) {
-			if err := upgradeReused(ctx, dir, in.Specs[i], a.Node); err != nil {
+			spec := in.Specs[i]
+			if err := casefolder.Upgrade(ctx, dir, aiperf.Info{CaseID: spec.ID, Model: spec.Model, Worker: a.Node, Spec: &spec}); err != nil {
 				activity.GetLogger(ctx).Warn("a reused case's files were not brought up to date", "case", c, "error", err)
 			}
 		}
@@ -149,27 +150,6 @@ func (a *Activities) publish(ctx context.Context, matrix, caseID, dir string) er
 	}
 	_, err := a.Bucket.Publish(ctx, dir, store.CasePrefix(matrix, caseID), a.Node)
 	return err
-}
-
-// upgradeReused brings a reused case folder written by an earlier version
-// up to today's layout: its parts compacted into one file a table, and
-// AIPerf's export files written when missing. Nothing recorded changes.
-func upgradeReused(ctx context.Context, dir string, spec schemas.Case, node string) error {
-	if err := results.CompactCase(ctx, dir); err != nil {
-		return err
-	}
-	if _, err := os.Stat(filepath.Join(dir, aiperf.SummaryJSONFile)); err == nil {
-		return nil
-	}
-	recs, err := results.ReadRequests(ctx, filepath.Join(dir, results.RequestsDir))
-	if err != nil {
-		return err
-	}
-	sum, err := results.ReadSummary(dir)
-	if err != nil {
-		return err
-	}
-	return aiperf.WriteCase(dir, aiperf.Info{CaseID: spec.ID, Model: spec.Model, Worker: node, Spec: &spec}, sum, recs)
 }
 
 // sameSpec says whether the stored case.json describes spec.

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/activities/payload"
-	"plannerbench/internal/results"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/store"
 	"plannerbench/schemas"
 )
@@ -28,25 +28,25 @@ func TestFindCompletedReadsTheBucket(t *testing.T) {
 	// Node n1 finished the case and published it.
 	other := filepath.Join(t.TempDir(), "seed", "planner")
 	require.NoError(t, os.MkdirAll(other, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(other, results.SummaryFile), []byte(`{"requests": 7}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(other, casefolder.SummaryFile), []byte(`{"requests": 7}`), 0o644))
 	data, _ := json.Marshal(spec)
-	require.NoError(t, os.WriteFile(filepath.Join(other, results.CaseFile), data, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(other, casefolder.SpecFile), data, 0o644))
 	_, err = bucket.Publish(ctx, other, store.CasePrefix("seed", "planner"), "n1")
 	require.NoError(t, err)
 
 	// Node n2 began it once: a partial folder.
 	root := t.TempDir()
 	dir := payload.CaseDir(root, "seed", "planner")
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, results.RequestsDir), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, results.RequestsDir, "part-000.parquet"), []byte("partial"), 0o644))
+	require.NoError(t, os.MkdirAll(casefolder.RequestsPath(dir), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, casefolder.RequestsDir, "part-000.parquet"), []byte("partial"), 0o644))
 
 	a := &Activities{ResultsDir: root, Node: "n2", Bucket: bucket}
 	find := findCompleted(t, a)
 	require.Equal(t, dir, find(spec)["planner"].Dir, "reused from the bucket")
-	sum, err := os.ReadFile(filepath.Join(dir, results.SummaryFile))
+	sum, err := os.ReadFile(filepath.Join(dir, casefolder.SummaryFile))
 	require.NoError(t, err)
 	require.JSONEq(t, `{"requests": 7}`, string(sum))
-	require.NoDirExists(t, filepath.Join(dir, results.RequestsDir), "the partial attempt is not mixed in")
+	require.NoDirExists(t, casefolder.RequestsPath(dir), "the partial attempt is not mixed in")
 	kept, _ := filepath.Glob(dir + ".local-*")
 	require.Len(t, kept, 1, "it is kept aside")
 	require.Equal(t, dir, find(spec)["planner"].Dir, "again: the local copy is the published one")

@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"plannerbench/activities/payload"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/precise"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -22,7 +23,7 @@ import (
 // a retry after a crash appends after what was written.
 func (a *Activities) CollectMetrics(ctx context.Context, in payload.CollectInput) (int, error) {
 	dir := a.caseDir(in.Case)
-	f, err := os.OpenFile(filepath.Join(dir, payload.SamplesFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, casefolder.SamplesFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return 0, err
 	}
@@ -36,7 +37,7 @@ func (a *Activities) CollectMetrics(ctx context.Context, in payload.CollectInput
 		every = time.Second
 	}
 	// Continue the grid from where an earlier attempt stopped.
-	tick := lastSampleTick(filepath.Join(dir, payload.SamplesFile), in.PullInterval) + 1
+	tick := lastSampleTick(filepath.Join(dir, casefolder.SamplesFile), in.PullInterval) + 1
 	if now := time.Since(in.T0); now > 0 {
 		tick = max(tick, int64(now/every)+1)
 	}
@@ -92,13 +93,15 @@ func lastSampleTick(path string, interval time.Duration) int64 {
 func (a *Activities) Observe(ctx context.Context, in payload.ObserveInput) ([]schemas.Sample, error) {
 	dir := a.caseDir(in.Case)
 	if in.Decision != nil {
-		if err := appendDecision(filepath.Join(dir, payload.DecisionsFile), *in.Decision); err != nil {
+		if err := appendDecision(filepath.Join(dir, casefolder.DecisionsFile), *in.Decision); err != nil {
 			return nil, err
 		}
 	}
-	all, err := results.ReadSamples(filepath.Join(dir, payload.SamplesFile))
-	if err != nil {
+	all, err := casefolder.ReadSamples(dir)
+	if bad, ok := results.SkippedLines(err); !ok {
 		return nil, err
+	} else if len(bad) > 0 {
+		activity.GetLogger(ctx).Warn("samples that do not parse left out of the window", "lines", bad)
 	}
 	var out []schemas.Sample
 	for _, s := range all {

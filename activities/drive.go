@@ -10,8 +10,8 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"plannerbench/activities/payload"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/loadgen"
-	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
 
@@ -43,7 +43,7 @@ func (a *Activities) DriveLoad(ctx context.Context, in payload.DriveInput) (payl
 	stopGPUs := a.sampleGPUs(ctx, a.caseDir(in.Case), in.Deployment)
 	defer stopGPUs()
 	var lastSignal time.Time
-	res, err := loadgen.Run(ctx, cfg, in.Trace.Path, filepath.Join(a.caseDir(in.Case), results.RequestsDir), &resume, func(p loadgen.Progress) {
+	res, err := loadgen.Run(ctx, cfg, in.Trace.Path, filepath.Join(a.caseDir(in.Case), casefolder.RequestsDir), &resume, func(p loadgen.Progress) {
 		activity.RecordHeartbeat(ctx, p.Resume)
 		if time.Since(lastSignal) >= progressEvery || p.Done+p.Errors+p.Skipped+p.Interrupted >= int64(p.Total) {
 			lastSignal = time.Now()

@@ -4,11 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,9 +14,13 @@ import (
 
 	"plannerbench/activities/payload"
 	"plannerbench/internal/atomicfile"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/extplanner"
 	"plannerbench/schemas"
 )
+
+// stopGrace is how long a stopped process group has to exit after SIGTERM.
+const stopGrace = 5 * time.Second
 
 // StartPlannerEnv starts what an external planner needs beside the
 // deployment: for dynamo-virtual an etcd (embedded, in a process of its
@@ -34,12 +35,12 @@ func (a *Activities) StartPlannerEnv(ctx context.Context, in payload.PlannerEnvI
 		return payload.PlannerEnvRef{}, err
 	}
 	if old, err := readPlannerEnv(dir); err == nil {
-		stopGroups(old.Groups)
+		extplanner.StopGroups(old.Groups, stopGrace)
 	}
 	ref := payload.PlannerEnvRef{Case: in.Case, Node: a.Node}
-	save := func() error { return atomicfile.WriteJSON(filepath.Join(dir, payload.PlannerEnvFile), ref) }
+	save := func() error { return atomicfile.WriteJSON(filepath.Join(dir, casefolder.PlannerEnvFile), ref) }
 	fail := func(err error) (payload.PlannerEnvRef, error) {
-		stopGroups(ref.Groups)
+		extplanner.StopGroups(ref.Groups, stopGrace)
 		ref.Groups = nil
 		_ = save()
 		return payload.PlannerEnvRef{}, err
@@ -49,7 +50,7 @@ func (a *Activities) StartPlannerEnv(ctx context.Context, in payload.PlannerEnvI
 	if ext.Protocol == schemas.ProtocolDynamoVirtual {
 		ref.Namespace, ref.Etcd = ext.NamespaceOrDefault(), ext.Etcd
 		if ref.Etcd == "" {
-			pgid, endpoint, err := a.startEtcd(ctx, dir)
+			pgid, endpoint, err := extplanner.StartEtcdProcess(ctx, a.Env.Executable, dir)
 			if pgid > 0 {
 				ref.Groups = append(ref.Groups, pgid)
 			}
@@ -75,9 +76,12 @@ func (a *Activities) StartPlannerEnv(ctx context.Context, in payload.PlannerEnvI
 		switch ext.Prometheus {
 		case "":
 		case schemas.PrometheusStart:
-			pgid, url, err := startPrometheus(ctx, dir, in.Deployment)
+			pgid, url, err := extplanner.StartPrometheus(ctx, dir, in.Deployment.MetricsURLs)
 			if pgid > 0 {
 				ref.Groups = append(ref.Groups, pgid)
+			}
+			if errors.Is(err, extplanner.ErrNoPrometheus) {
+				return fail(validationError("external.prometheus: start: %v", err))
 			}
 			if err != nil {
 				return fail(err)
@@ -90,7 +94,7 @@ func (a *Activities) StartPlannerEnv(ctx context.Context, in payload.PlannerEnvI
 			"PLANNERBENCH_PROMETHEUS="+ref.Prometheus)
 	}
 	if ext.Command != "" {
-		p, err := extplanner.Start(dir, ext.Command, env, filepath.Join(dir, "planner.log"))
+		p, err := extplanner.Start(dir, ext.Command, env, filepath.Join(dir, casefolder.PlannerLogFile))
 		if err != nil {
 			return fail(validationError("external.command: %v", err))
 		}
@@ -103,10 +107,10 @@ func (a *Activities) StartPlannerEnv(ctx context.Context, in payload.PlannerEnvI
 			err := extplanner.WaitListening(wctx, ext.URL, p)
 			cancel()
 			if err != nil {
-				return fail(validationError("external planner: %v (log: %s)", err, filepath.Join(dir, "planner.log")))
+				return fail(validationError("external planner: %v (log: %s)", err, filepath.Join(dir, casefolder.PlannerLogFile)))
 			}
 		}
-		activity.GetLogger(ctx).Info("external planner started", "pid", p.Pid(), "log", filepath.Join(dir, "planner.log"))
+		activity.GetLogger(ctx).Info("external planner started", "pid", p.Pid(), "log", filepath.Join(dir, casefolder.PlannerLogFile))
 	}
 	return ref, save()
 }
@@ -118,7 +122,7 @@ func (a *Activities) StopPlannerEnv(ctx context.Context, ref payload.PlannerEnvR
 	if saved, err := readPlannerEnv(a.caseDir(ref.Case)); err == nil {
 		groups = append(groups, saved.Groups...)
 	}
-	stopGroups(groups)
+	extplanner.StopGroups(groups, stopGrace)
 	return nil
 }
 
@@ -170,117 +174,9 @@ func (a *Activities) VirtualComplete(ctx context.Context, in payload.VirtualInpu
 
 func readPlannerEnv(dir string) (payload.PlannerEnvRef, error) {
 	var ref payload.PlannerEnvRef
-	data, err := os.ReadFile(filepath.Join(dir, payload.PlannerEnvFile))
+	data, err := os.ReadFile(filepath.Join(dir, casefolder.PlannerEnvFile))
 	if err != nil {
 		return ref, err
 	}
 	return ref, json.Unmarshal(data, &ref)
-}
-
-func stopGroups(groups []int) {
-	for _, g := range groups {
-		if g > 1 {
-			extplanner.StopGroup(g, 5*time.Second, nil)
-		}
-	}
-}
-
-// startEtcd runs `plannerbench etcd serve` for the case (its data in the
-// case folder) and returns its process group and client endpoint.
-func (a *Activities) startEtcd(ctx context.Context, dir string) (int, string, error) {
-	ready := filepath.Join(dir, "etcd-ready.json")
-	_ = os.Remove(ready)
-	p, err := extplanner.Start(dir, fmt.Sprintf("exec %q etcd serve --data-dir %q --ready-file %q", a.Env.Executable, filepath.Join(dir, "etcd"), ready),
-		nil, filepath.Join(dir, "etcd.log"))
-	if err != nil {
-		return 0, "", err
-	}
-	url, err := waitReady(ctx, p, "etcd", filepath.Join(dir, "etcd.log"), 30*time.Second, func() (string, bool) {
-		var r struct {
-			URL string `json:"url"`
-		}
-		data, err := os.ReadFile(ready)
-		return r.URL, err == nil && json.Unmarshal(data, &r) == nil && r.URL != ""
-	})
-	return p.Pid(), url, err
-}
-
-// startPrometheus runs a Prometheus server (the `prometheus` binary on
-// PATH, Debian's package) scraping the deployment's metrics every second,
-// and returns its process group and URL once it is ready.
-func startPrometheus(ctx context.Context, dir string, ref schemas.DeploymentRef) (int, string, error) {
-	bin, err := exec.LookPath("prometheus")
-	if err != nil {
-		return 0, "", validationError("external.prometheus: start needs a prometheus binary on PATH (apt-get install prometheus), or name a server's URL")
-	}
-	port, err := freePort()
-	if err != nil {
-		return 0, "", err
-	}
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(PrometheusConfig(ref.MetricsURLs)), 0o644); err != nil {
-		return 0, "", err
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := fmt.Sprintf("exec %q --config.file=%q --storage.tsdb.path=%q --web.listen-address=%s", bin, cfgPath, filepath.Join(dir, "prometheus-data"), addr)
-	p, err := extplanner.Start(dir, cmd, nil, filepath.Join(dir, "prometheus.log"))
-	if err != nil {
-		return 0, "", err
-	}
-	url, err := waitReady(ctx, p, "prometheus", filepath.Join(dir, "prometheus.log"), 60*time.Second, func() (string, bool) {
-		resp, err := http.Get("http://" + addr + "/-/ready")
-		if err != nil {
-			return "", false
-		}
-		resp.Body.Close()
-		return "http://" + addr, resp.StatusCode == http.StatusOK
-	})
-	return p.Pid(), url, err
-}
-
-// waitReady polls ready until it says so (returning its URL), the process
-// exits, ctx ends or timeout passes; errors name the process's log.
-func waitReady(ctx context.Context, p *extplanner.Process, what, logPath string, timeout time.Duration, ready func() (string, bool)) (string, error) {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if url, ok := ready(); ok {
-			return url, nil
-		}
-		if exited, perr := p.Exited(); exited {
-			return "", fmt.Errorf("%s exited (%v); see %s", what, perr, logPath)
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return "", fmt.Errorf("%s not ready after %s; see %s", what, timeout, logPath)
-}
-
-// PrometheusConfig scrapes the given /metrics URLs every second (the
-// simulator's Dynamo-named frontend and worker metrics).
-func PrometheusConfig(metricsURLs []string) string {
-	var b strings.Builder
-	b.WriteString("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n")
-	for i, u := range metricsURLs {
-		host, path := u, "/metrics"
-		if k := strings.Index(u, "://"); k >= 0 {
-			host = u[k+3:]
-		}
-		if k := strings.Index(host, "/"); k >= 0 {
-			host, path = host[:k], host[k:]
-		}
-		fmt.Fprintf(&b, "  - job_name: deployment-%d\n    metrics_path: %s\n    static_configs:\n      - targets: [%q]\n", i, path, host)
-	}
-	return b.String()
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

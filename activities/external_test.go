@@ -22,10 +22,12 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"plannerbench/activities/payload"
+	"plannerbench/commands"
 	"plannerbench/deploy"
 	"plannerbench/deploy/sim"
+	"plannerbench/deploy/sim/simserver"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/extplanner"
-	"plannerbench/internal/extplanner/etcdcmd"
 	"plannerbench/schemas"
 )
 
@@ -34,19 +36,7 @@ import (
 const etcdServeEnv = "PLANNERBENCH_TEST_ETCD_SERVE"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(etcdServeEnv) == "1" {
-		root := etcdcmd.NewCommand()
-		root.SilenceUsage = true
-		args := os.Args[1:]
-		if len(args) > 0 && args[0] == "etcd" {
-			args = args[1:]
-		}
-		root.SetArgs(args)
-		if err := root.Execute(); err != nil {
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	commands.ActAs(etcdServeEnv, commands.NewEtcd())
 	os.Exit(m.Run())
 }
 
@@ -86,7 +76,7 @@ func TestStartPlannerEnvDynamoVirtual(t *testing.T) {
 	require.Len(t, env.Groups, 2, "etcd and the planner")
 	require.Equal(t, "ns1", env.Namespace)
 	dir := a.caseDir(ref)
-	require.FileExists(t, filepath.Join(dir, payload.PlannerEnvFile))
+	require.FileExists(t, filepath.Join(dir, casefolder.PlannerEnvFile))
 
 	v, err := extplanner.DialVirtual(env.Etcd, "ns1")
 	require.NoError(t, err)
@@ -154,11 +144,11 @@ func TestPrometheusScrapesTheSimulatorsDynamoMetrics(t *testing.T) {
 	require.NoError(t, err)
 	eng, err := sim.NewEngine(prof, sim.ForDeployment(schemas.Deployment{Prefill: 1, Decode: 1}))
 	require.NoError(t, err)
-	rt := sim.NewRealtime(eng, 20)
+	rt := simserver.NewRealtime(eng, 20)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go rt.Run(ctx)
-	simSrv := httptest.NewServer(sim.NewServer(rt, sim.ServerOptions{}).Handler())
+	simSrv := httptest.NewServer(simserver.NewServer(rt, simserver.ServerOptions{}).Handler())
 	defer simSrv.Close()
 
 	a := envActivities(t)

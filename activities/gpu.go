@@ -3,12 +3,12 @@ package activities
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
 
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/gpu"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -40,7 +40,7 @@ func (a *Activities) sampleGPUs(ctx context.Context, caseDir string, ref schemas
 		}
 		return func() {}
 	}
-	w, err := results.NewGPUWriter(filepath.Join(caseDir, results.GPUDir))
+	w, err := results.NewGPUWriter(casefolder.GPUPath(caseDir))
 	if err != nil {
 		log.Warn("no GPU telemetry for this case", "error", err)
 		_ = src.Close()

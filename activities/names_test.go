@@ -7,15 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/activities/payload"
-	"plannerbench/internal/results"
 )
-
-// The readers of a case folder (results) and the activities that write it
-// (payload) name its appended files alike.
-func TestCaseFileNamesAgree(t *testing.T) {
-	require.Equal(t, payload.SamplesFile, results.SamplesFile)
-	require.Equal(t, payload.DecisionsFile, results.DecisionsFile)
-}
 
 // The workflows call activities by the names in payload; the worker
 // registers the methods of Activities under their own names. Each name must

@@ -13,6 +13,8 @@ import (
 
 	"plannerbench/activities/payload"
 	"plannerbench/internal/aiperf"
+	"plannerbench/internal/atomicfile"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -40,9 +42,9 @@ func TestFindCompletedReusesOnlyTheSameSpec(t *testing.T) {
 	spec := schemas.Case{ID: "planner", Matrix: "seed", Name: "planner", Backend: schemas.Backend{Kind: schemas.BackendSim, Profile: "h100-llama8b"}}
 	dir := payload.CaseDir(root, "seed", "planner")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, results.SummaryFile), []byte(`{}`), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, casefolder.SummaryFile), []byte(`{}`), 0o644))
 	data, _ := json.Marshal(spec)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, results.CaseFile), data, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, casefolder.SpecFile), data, 0o644))
 
 	find := findCompleted(t, a)
 	require.Contains(t, find(spec), "planner", "same spec: reused")
@@ -53,7 +55,7 @@ func TestFindCompletedReusesOnlyTheSameSpec(t *testing.T) {
 	aside, err := filepath.Glob(dir + ".before-*")
 	require.NoError(t, err)
 	require.Len(t, aside, 1, "the old results are kept")
-	_, err = os.Stat(filepath.Join(aside[0], results.SummaryFile))
+	_, err = os.Stat(filepath.Join(aside[0], casefolder.SummaryFile))
 	require.NoError(t, err)
 	_, err = os.Stat(dir)
 	require.True(t, os.IsNotExist(err), "the case folder is free for the rerun")
@@ -67,7 +69,7 @@ func TestFindCompletedUpgradesAnOldCaseFolder(t *testing.T) {
 	a := &Activities{ResultsDir: root, Node: "n1"}
 	spec := schemas.Case{ID: "planner", Matrix: "seed", Name: "planner", Model: schemas.DefaultModel}
 	dir := payload.CaseDir(root, "seed", "planner")
-	w, err := results.NewRequestWriter(filepath.Join(dir, results.RequestsDir))
+	w, err := results.NewRequestWriter(casefolder.RequestsPath(dir))
 	require.NoError(t, err)
 	for i := range 5 {
 		r := schemas.NewRequestRecord(int64(4-i), &schemas.TraceRecord{InputLength: 10, OutputLength: 3})
@@ -77,23 +79,25 @@ func TestFindCompletedUpgradesAnOldCaseFolder(t *testing.T) {
 		w.Add(r)
 		require.NoError(t, w.Flush()) // one part a record, as an old run left them
 	}
-	recs, err := results.ReadRequests(context.Background(), filepath.Join(dir, results.RequestsDir))
+	recs, err := casefolder.ReadRequests(context.Background(), dir)
 	require.NoError(t, err)
 	sum := results.Summarize(recs, 1, results.SLO{})
-	require.NoError(t, results.WriteCase(dir, results.CaseFiles{Spec: &spec, Summary: sum}))
+	// The folder as an earlier version left it: no AIPerf exports.
+	require.NoError(t, atomicfile.WriteJSON(filepath.Join(dir, casefolder.SpecFile), spec))
+	require.NoError(t, casefolder.WriteSummary(dir, sum))
 
 	var s testsuite.WorkflowTestSuite
 	env := s.NewTestActivityEnvironment()
 	env.RegisterActivity(a.FindCompleted)
 	_, err = env.ExecuteActivity(a.FindCompleted, payload.FindCompletedInput{Matrix: "seed", Cases: []string{"planner"}, Specs: []schemas.Case{spec}})
 	require.NoError(t, err)
-	files, err := results.TableFiles(filepath.Join(dir, results.RequestsDir))
+	files, err := results.TableFiles(casefolder.RequestsPath(dir))
 	require.NoError(t, err)
 	require.Equal(t, []string{filepath.Join(dir, "requests.parquet")}, files)
 	for _, f := range []string{aiperf.RecordsFile, aiperf.SummaryJSONFile, aiperf.SummaryCSVFile} {
 		require.FileExists(t, filepath.Join(dir, f))
 	}
-	after, err := results.ReadRequests(context.Background(), filepath.Join(dir, results.RequestsDir))
+	after, err := casefolder.ReadRequests(context.Background(), dir)
 	require.NoError(t, err)
 	require.Equal(t, recs, after)
 }

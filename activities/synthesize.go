@@ -88,7 +88,7 @@ func reuseTrace(path, metaPath string, p schemas.SynthParams) (schemas.TraceRef,
 // checkTrace validates a recorded trace and returns its reference.
 func (a *Activities) checkTrace(path string) (schemas.TraceRef, error) {
 	rows := 0
-	err := schemas.ForEachTraceRecord(path, func(int, *schemas.TraceRecord) error { rows++; return nil })
+	err := schemas.ForEachTraceRecord(path, func(int64, *schemas.TraceRecord) error { rows++; return nil })
 	var le *schemas.LineError
 	if errors.As(err, &le) || os.IsNotExist(errors.Unwrap(err)) {
 		return schemas.TraceRef{}, asValidation(err)

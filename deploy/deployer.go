@@ -53,6 +53,7 @@ import (
 	"strings"
 	"time"
 
+	"plannerbench/internal/casefolder"
 	"plannerbench/schemas"
 )
 
@@ -83,8 +84,8 @@ type Spec struct {
 	GPUsPerEngine int
 }
 
-// StateFile is the conventional name of a backend's record in a case folder.
-const StateFile = "deployment.json"
+// StateFile is the name of a backend's record in a case folder.
+const StateFile = casefolder.DeploymentFile
 
 // Errors a backend wraps so callers can classify failures.
 var (

@@ -60,9 +60,6 @@ type Backend struct {
 	// "planner_benchmark" (the seed's, the default), "disagg_router" or
 	// "always_remote".
 	Graph string `yaml:"graph,omitempty" json:"graph,omitempty"`
-	// Command is no longer read (a dynamo backend is a
-	// DynamoGraphDeployment); kept so old matrices get a clear error.
-	Command string `yaml:"command,omitempty" json:"command,omitempty"`
 	// Manifest is a DynamoGraphDeployment YAML file to create (dynamo),
 	// or DGD names an existing one as namespace/name, whose replicas the
 	// case sets and restores afterwards.

@@ -76,7 +76,6 @@ func (b Backend) validate(l errorList) {
 		l.check(b.MetricsDialect == "" || b.MetricsDialect == "dynamo" || b.MetricsDialect == "plannerbench", "metrics_dialect",
 			"must be dynamo or plannerbench, got %q", b.MetricsDialect)
 	case BackendDynamo:
-		l.check(b.Command == "", "command", "is not read: name the graph's DynamoGraphDeployment with manifest (a file) or dgd (namespace/name)")
 		l.check((b.Manifest == "") != (b.DGD == ""), "manifest", "give exactly one of manifest (a DynamoGraphDeployment file) and dgd (namespace/name of an existing one)")
 		l.check(b.DGD == "" || strings.Count(b.DGD, "/") == 1, "dgd", "must be namespace/name, got %q", b.DGD)
 		l.check(b.URL != "", "url", "must name the graph's frontend (an OpenAI-compatible base URL, or a Service's in-cluster URL)")

@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -75,7 +76,7 @@ type PlannerConfig struct {
 	External *ExternalPlanner `yaml:"external,omitempty" json:"external,omitempty"`
 }
 
-// DefaultPlannerConfig returns Dynamo's load-planner defaults (DESIGN §3.3).
+// DefaultPlannerConfig returns Dynamo's load-planner defaults (docs/fidelity.md, Planners).
 func DefaultPlannerConfig() PlannerConfig {
 	return PlannerConfig{
 		Mode:                           PlannerLoad,
@@ -109,18 +110,61 @@ func (c *PlannerConfig) UnmarshalYAML(node *yaml.Node) error {
 	return err
 }
 
-func (c PlannerConfig) validate(l errorList, d Deployment) {
-	switch c.Mode {
-	case PlannerNoop, PlannerLoad, PlannerSLA, PlannerLoadFPM:
-	case PlannerExternal:
-		c.External.validate(l)
-	default:
-		l.add("mode", "must be one of noop, load, load-fpm, sla, external; got %q", c.Mode)
-	}
-	if c.Mode == PlannerLoadFPM {
+// plannerMode is a planner mode's name and the checks of its settings.
+type plannerMode struct {
+	name  string
+	check func(c PlannerConfig, l errorList)
+}
+
+// plannerModes are the planner modes a matrix may name, in the order its
+// errors list them, each with the checks of its own settings (nil: only
+// the common ones). What each planner does is internal/planner's registry
+// of modes, which a test keeps to these names.
+var plannerModes = []plannerMode{
+	{PlannerNoop, nil},
+	{PlannerLoad, nil},
+	{PlannerLoadFPM, func(c PlannerConfig, l errorList) {
 		l.check(c.OptimizationTarget == TargetThroughput || c.OptimizationTarget == TargetLatency, "optimization_target",
 			"must be throughput or latency, got %q", c.OptimizationTarget)
 		l.check(c.ContextLength > 0, "context_length", "must be > 0, got %d", c.ContextLength)
+	}},
+	{PlannerSLA, nil},
+	{PlannerExternal, func(c PlannerConfig, l errorList) { c.External.validate(l) }},
+}
+
+// PlannerModes lists the planner modes a matrix may name.
+func PlannerModes() []string {
+	names := make([]string, len(plannerModes))
+	for i, m := range plannerModes {
+		names[i] = m.name
+	}
+	return names
+}
+
+// plannerModeNamed returns the mode named name.
+func plannerModeNamed(name string) (plannerMode, bool) {
+	for _, m := range plannerModes {
+		if m.name == name {
+			return m, true
+		}
+	}
+	return plannerMode{}, false
+}
+
+// Validate checks the settings of a planner that starts from deployment
+// d, outside a matrix (`plannerbench replay --planner-config`); the
+// problems name the fields as the planner section of a matrix case does.
+func (c PlannerConfig) Validate(d Deployment) FieldErrors {
+	l := newErrorList()
+	c.validate(l, d)
+	return *l.errs
+}
+
+func (c PlannerConfig) validate(l errorList, d Deployment) {
+	if m, ok := plannerModeNamed(c.Mode); !ok {
+		l.add("mode", "must be one of %s; got %q", strings.Join(PlannerModes(), ", "), c.Mode)
+	} else if m.check != nil {
+		m.check(c, l)
 	}
 	l.check(c.AdjustmentInterval > 0, "adjustment_interval", "must be > 0, got %s", c.AdjustmentInterval)
 	l.check(c.MetricPullingInterval > 0, "metric_pulling_interval", "must be > 0, got %s", c.MetricPullingInterval)

@@ -25,7 +25,7 @@ const (
 	ErrClassCanceled   = "canceled"   // the driver was stopped
 )
 
-// RequestRecord is the outcome of one trace row (DESIGN §3.4), one Parquet
+// RequestRecord is the outcome of one trace row (README, Result files), one Parquet
 // row. Wall-clock instants are absolute; TTFT, ITL and latency are in trace
 // time (wall durations multiplied by the time scale) so runs at different
 // time scales compare. Missing values are NaN (floats), -1 (token counts) or

@@ -1,6 +1,6 @@
 package schemas
 
-// TraceRecord is one request of a mooncake-style trace (DESIGN §3.1).
+// TraceRecord is one request of a mooncake-style trace (README, Traces).
 type TraceRecord struct {
 	// Timestamp is the send time in milliseconds from the start of the trace.
 	Timestamp int64 `json:"timestamp"`

@@ -149,17 +149,18 @@ func (r *TraceReader) Line() int { return r.line }
 // Err returns the error that stopped the reader, or nil at a clean end.
 func (r *TraceReader) Err() error { return r.err }
 
-// ForEachTraceRecord opens path and calls fn for every record in order. The
-// record passed to fn is only valid during the call.
-func ForEachTraceRecord(path string, fn func(line int, rec *TraceRecord) error) error {
+// ForEachTraceRecord opens path and calls fn for every record in order with
+// its trace index (0 for the first record; blank lines are not records).
+// The record passed to fn is only valid during the call.
+func ForEachTraceRecord(path string, fn func(index int64, rec *TraceRecord) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("open trace: %w", err)
 	}
 	defer f.Close()
 	r := NewTraceReader(f, path)
-	for r.Next() {
-		if err := fn(r.Line(), r.Record()); err != nil {
+	for index := int64(0); r.Next(); index++ {
+		if err := fn(index, r.Record()); err != nil {
 			return err
 		}
 	}

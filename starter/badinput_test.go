@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/deploy/sim"
+	"plannerbench/deploy/sim/simserver"
 	"plannerbench/schemas"
 )
 
@@ -57,7 +58,7 @@ func badInputFiles(t *testing.T, dir string) {
 // status named), with a message that names the input, and a CLI row must
 // leave no file behind (partial or whole).
 func TestBadInputEverywhere(t *testing.T) {
-	t.Setenv(sim.AdminTokenEnv, "")
+	t.Setenv(simserver.AdminTokenEnv, "")
 	dir := t.TempDir()
 	badInputFiles(t, dir)
 	in := func(name string) string { return filepath.Join(dir, name) }
@@ -112,11 +113,11 @@ func TestBadInputEverywhere(t *testing.T) {
 	require.NoError(t, err)
 	eng, err := sim.NewEngine(prof, sim.DefaultGraphConfig())
 	require.NoError(t, err)
-	rt := sim.NewRealtime(eng, 1000)
+	rt := simserver.NewRealtime(eng, 1000)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go rt.Run(ctx)
-	srv := httptest.NewUnstartedServer(sim.NewServer(rt, sim.ServerOptions{Model: schemas.DefaultModel, StreamWriteTimeout: 200 * time.Millisecond}).Handler())
+	srv := httptest.NewUnstartedServer(simserver.NewServer(rt, simserver.ServerOptions{Model: schemas.DefaultModel, StreamWriteTimeout: 200 * time.Millisecond}).Handler())
 	// Small, fixed socket send buffers (no autotuning), so a client that
 	// stops reading blocks the server's writes within a few kilobytes.
 	srv.Listener = smallSendBuffers{srv.Listener}
@@ -164,9 +165,9 @@ func TestBadInputEverywhere(t *testing.T) {
 		// deadline passes, and the request is aborted.
 		eng, err := sim.NewEngine(prof, sim.DefaultGraphConfig())
 		require.NoError(t, err)
-		rt := sim.NewRealtime(eng, 1)
+		rt := simserver.NewRealtime(eng, 1)
 		go rt.Run(ctx)
-		srv := httptest.NewUnstartedServer(sim.NewServer(rt, sim.ServerOptions{Model: schemas.DefaultModel, StreamWriteTimeout: 200 * time.Millisecond}).Handler())
+		srv := httptest.NewUnstartedServer(simserver.NewServer(rt, simserver.ServerOptions{Model: schemas.DefaultModel, StreamWriteTimeout: 200 * time.Millisecond}).Handler())
 		srv.Listener = smallSendBuffers{srv.Listener}
 		srv.Start()
 		defer srv.Close()

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/deploy/sim"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -57,7 +58,7 @@ func TestCalibrateCommand(t *testing.T) {
 // decode curve.
 func noisyRun(t *testing.T) string {
 	dir := filepath.Join(t.TempDir(), "noisy")
-	w, err := results.NewRequestWriter(filepath.Join(dir, results.RequestsDir))
+	w, err := results.NewRequestWriter(casefolder.RequestsPath(dir))
 	require.NoError(t, err)
 	rng := rand.New(rand.NewPCG(7, 8))
 	t0 := time.Unix(1_700_000_000, 0).UTC()
@@ -76,7 +77,7 @@ func noisyRun(t *testing.T) string {
 		w.Add(r)
 	}
 	require.NoError(t, w.Flush())
-	require.NoError(t, results.WriteTimeline(results.TimelinePath(dir), rows))
+	require.NoError(t, results.WriteTimeline(casefolder.TimelinePath(dir), rows))
 	return dir
 }
 

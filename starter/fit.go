@@ -12,9 +12,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"plannerbench/deploy/sim"
-	"plannerbench/deploy/sim/replay"
 	"plannerbench/internal/atomicfile"
 	"plannerbench/schemas"
+	"plannerbench/virtual/replay"
 )
 
 // newFitCommand fits one profile constant to a published baseline.
@@ -78,43 +78,14 @@ The seed's fit (the guide's 2p2d: 18.5 s average sequence latency):
 				}
 				return err
 			}
-			fitted := *base
-			fitted.PrefillMS = make(schemas.Polynomial, len(base.PrefillMS))
-			for i, c := range base.PrefillMS {
-				fitted.PrefillMS[i] = c * res.Scale
-			}
 			if name == "" {
 				name = strings.TrimSuffix(filepath.Base(outPath), filepath.Ext(outPath))
 			}
-			fitted.Name = name
-			fitted.Description = fmt.Sprintf("%s with its prefill cost x%.4f, fitted to a %s %s baseline's %.1f s average latency", base.Name, res.Scale, graph.Name, pc.Mode, target.Seconds())
-			sum := res.At.Summary
-			peaks := QueuePeaks(res.At.Samples, 150*time.Second)
-			header := []string{
-				fmt.Sprintf("Fitted by plannerbench fit-prefill on %s: one constant, the prefill cost.", time.Now().UTC().Format(time.DateOnly)),
-				fmt.Sprintf("Command: plannerbench fit-prefill --trace %s --deployment %s --planner %s --graph %s --base %s --target-latency %s", filepath.Base(tracePath), dep, pc.Mode, graphName, base.Name, target),
-				fmt.Sprintf("Method: bisection on the factor s scaling every prefill_ms coefficient of %s", base.Name),
-				fmt.Sprintf("until a virtual-time replay of the baseline averages %.1f s a request (within 0.1%%).", target.Seconds()),
-				fmt.Sprintf("Result: s = %.4f; prefill at 3000 tokens %.1f ms (base %.1f ms).", res.Scale, fitted.PrefillMS.At(3000), base.PrefillMS.At(3000)),
-				fmt.Sprintf("At s: average latency %.2f s, load span %.1f s, ready GPU-s %.0f, prefill queue peaks by 150 s period %v.", sum.AvgRequestLatencyMS/1000, sum.DurationS, sum.AvgNumGPU*sum.DurationS, peaks),
-				fmt.Sprintf("%d replays. Every other constant is %s's (see its file for sources).", len(res.Steps), base.Name),
-			}
-			text, _, err := sim.ProfileText(profile)
+			header, err := writeFittedProfile(outPath, fittedProfile{
+				base: base, baseRef: profile, name: name, res: res, graph: graph.Name, graphFlag: graphName,
+				mode: pc.Mode, dep: dep, trace: tracePath, target: target,
+			})
 			if err != nil {
-				return badInput(fmt.Errorf("--base: %w", err))
-			}
-			body, err := rewriteProfile(text, fitted, res.Scale)
-			if err != nil {
-				return badInput(fmt.Errorf("--base %s: %w", profile, err))
-			}
-			if err := atomicfile.Write(outPath, func(w io.Writer) error {
-				for _, h := range header {
-					fmt.Fprintf(w, "# %s\n", h)
-				}
-				fmt.Fprintf(w, "# Below: %s's file, its sources kept, with name, description and\n# prefill_ms replaced.\n#\n", base.Name)
-				_, err := w.Write(body)
-				return err
-			}); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -186,4 +157,57 @@ func QueuePeaks(samples []schemas.Sample, period time.Duration) []float64 {
 		peaks[k] = max(peaks[k], s.PrefillQueueSize)
 	}
 	return peaks
+}
+
+// fittedProfile is what a fitted profile's file is written from.
+type fittedProfile struct {
+	base             *schemas.Profile
+	baseRef, name    string // --base as given; the new profile's name
+	res              replay.FitResult
+	graph, graphFlag string
+	mode             string
+	dep              schemas.Deployment
+	trace            string
+	target           time.Duration
+}
+
+// writeFittedProfile writes the base profile's file with its prefill cost
+// scaled, under a header that says how it was fitted, and returns the
+// header's lines.
+func writeFittedProfile(outPath string, p fittedProfile) ([]string, error) {
+	base, res := p.base, p.res
+	fitted := *base
+	fitted.PrefillMS = make(schemas.Polynomial, len(base.PrefillMS))
+	for i, c := range base.PrefillMS {
+		fitted.PrefillMS[i] = c * res.Scale
+	}
+	fitted.Name = p.name
+	fitted.Description = fmt.Sprintf("%s with its prefill cost x%.4f, fitted to a %s %s baseline's %.1f s average latency", base.Name, res.Scale, p.graph, p.mode, p.target.Seconds())
+	sum := res.At.Summary
+	peaks := QueuePeaks(res.At.Samples, 150*time.Second)
+	header := []string{
+		fmt.Sprintf("Fitted by plannerbench fit-prefill on %s: one constant, the prefill cost.", time.Now().UTC().Format(time.DateOnly)),
+		fmt.Sprintf("Command: plannerbench fit-prefill --trace %s --deployment %s --planner %s --graph %s --base %s --target-latency %s", filepath.Base(p.trace), p.dep, p.mode, p.graphFlag, base.Name, p.target),
+		fmt.Sprintf("Method: bisection on the factor s scaling every prefill_ms coefficient of %s", base.Name),
+		fmt.Sprintf("until a virtual-time replay of the baseline averages %.1f s a request (within 0.1%%).", p.target.Seconds()),
+		fmt.Sprintf("Result: s = %.4f; prefill at 3000 tokens %.1f ms (base %.1f ms).", res.Scale, fitted.PrefillMS.At(3000), base.PrefillMS.At(3000)),
+		fmt.Sprintf("At s: average latency %.2f s, load span %.1f s, ready GPU-s %.0f, prefill queue peaks by 150 s period %v.", sum.AvgRequestLatencyMS/1000, sum.DurationS, sum.AvgNumGPU*sum.DurationS, peaks),
+		fmt.Sprintf("%d replays. Every other constant is %s's (see its file for sources).", len(res.Steps), base.Name),
+	}
+	text, _, err := sim.ProfileText(p.baseRef)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("--base: %w", err))
+	}
+	body, err := rewriteProfile(text, fitted, res.Scale)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("--base %s: %w", p.baseRef, err))
+	}
+	return header, atomicfile.Write(outPath, func(w io.Writer) error {
+		for _, h := range header {
+			fmt.Fprintf(w, "# %s\n", h)
+		}
+		fmt.Fprintf(w, "# Below: %s's file, its sources kept, with name, description and\n# prefill_ms replaced.\n#\n", base.Name)
+		_, err := w.Write(body)
+		return err
+	})
 }

@@ -7,12 +7,12 @@ import (
 	"io"
 	"math"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/gpu"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
@@ -55,7 +55,7 @@ On a machine without an NVIDIA driver it says so and exits 1.`,
 			defer src.Close()
 			var w *results.PartWriter[schemas.GPUSample]
 			if outDir != "" {
-				if w, err = results.NewGPUWriter(filepath.Join(outDir, results.GPUDir)); err != nil {
+				if w, err = results.NewGPUWriter(casefolder.GPUPath(outDir)); err != nil {
 					return err
 				}
 			}

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"plannerbench/internal/aiperf"
 	"plannerbench/internal/atomicfile"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/cliutil"
 	"plannerbench/internal/loadgen"
 	"plannerbench/internal/results"
@@ -70,7 +70,7 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 			if apiKeyEnv != "" {
 				cfg.APIKey = os.Getenv(apiKeyEnv)
 			}
-			statePath := filepath.Join(outDir, "driver.json")
+			statePath := filepath.Join(outDir, casefolder.DriverStateFile)
 			state := driverState{Trace: tracePath, URL: cfg.URL, Attempt: 1}
 			var rp *loadgen.ResumePoint
 			if resume {
@@ -83,7 +83,7 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 				}
 				state.Attempt++
 				rp = &state.Resume
-			} else if files, _ := results.TableFiles(filepath.Join(outDir, results.RequestsDir)); len(files) > 0 {
+			} else if files, _ := results.TableFiles(casefolder.RequestsPath(outDir)); len(files) > 0 {
 				return badInput(fmt.Errorf("%s already holds request records: use --resume to continue, or another --out", outDir))
 			}
 			if err := os.MkdirAll(outDir, 0o755); err != nil {
@@ -91,7 +91,7 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 			}
 			cfg.Attempt = state.Attempt
 			bar := newLoadProgress(cmd.ErrOrStderr())
-			res, runErr := loadgen.Run(cmd.Context(), cfg, tracePath, filepath.Join(outDir, results.RequestsDir), rp, func(p loadgen.Progress) {
+			res, runErr := loadgen.Run(cmd.Context(), cfg, tracePath, casefolder.RequestsPath(outDir), rp, func(p loadgen.Progress) {
 				state.Resume = p.Resume
 				_ = atomicfile.WriteJSON(statePath, state)
 				bar.update(p)
@@ -100,19 +100,13 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 			if runErr != nil && res.Total == 0 {
 				return badInput(runErr)
 			}
-			if err := results.CompactRequests(cmd.Context(), filepath.Join(outDir, results.RequestsDir)); err != nil {
-				return err
-			}
-			recs, err := results.ReadRequests(cmd.Context(), filepath.Join(outDir, results.RequestsDir))
-			if err != nil {
-				return err
-			}
-			sum := results.Summarize(recs, cfg.TimeScale, target)
 			host, _ := os.Hostname()
-			if err := aiperf.WriteCase(outDir, aiperf.Info{CaseID: filepath.Base(outDir), Model: cfg.Model, URL: cfg.URL, Worker: host}, sum, recs); err != nil {
-				return err
-			}
-			if err := results.WriteCase(outDir, results.CaseFiles{Summary: sum}); err != nil {
+			sum, _, err := casefolder.Finish(cmd.Context(), outDir, casefolder.Run{
+				Info:      aiperf.Info{CaseID: filepath.Base(outDir), Model: cfg.Model, URL: cfg.URL, Worker: host},
+				TimeScale: cfg.TimeScale,
+				SLO:       target,
+			})
+			if err != nil {
 				return err
 			}
 			if out.json() {
@@ -134,40 +128,10 @@ those whose time passed meanwhile as skipped, each exactly once.`,
 	f.StringVar(&slo, "slo", "ttft=500ms,itl=50ms", "goodput targets, e.g. ttft=500ms,itl=50ms (0 disables one)")
 	f.IntVar(&cfg.BlockSize, "block-size", 512, "tokens per hash id in the trace")
 	f.DurationVar(&cfg.RequestTimeout, "request-timeout", 30*time.Minute, "wall-clock limit of one request")
-	f.Duration("stall-bound", 0, "no longer used: a late row goes at once, on its absolute schedule")
-	_ = f.MarkDeprecated("stall-bound", "the driver keeps the trace's absolute schedule, as AIPerf's fixed schedule does")
 	f.IntVar(&cfg.MaxConnections, "max-connections", 8192, "idle connection pool size (peak requests in flight)")
 	f.StringVar(&apiKeyEnv, "api-key-env", "OPENAI_API_KEY", "environment variable holding the API key")
 	f.BoolVar(&resume, "resume", false, "continue the replay recorded in DIR/driver.json")
 	f.IntVar(&procs, "procs", 0, "OS threads running Go code (GOMAXPROCS) for the driver; 0: $GOMAXPROCS, else half the cores")
 	out.register(f)
 	return c
-}
-
-// parseSLO reads "ttft=500ms,itl=50ms".
-func parseSLO(s string) (results.SLO, error) {
-	var slo results.SLO
-	if strings.TrimSpace(s) == "" {
-		return slo, nil
-	}
-	for _, part := range strings.Split(s, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if !ok {
-			return slo, fmt.Errorf("--slo: %q is not key=duration", part)
-		}
-		d, err := schemas.ParseDuration(v)
-		if err != nil {
-			return slo, fmt.Errorf("--slo %s: %w", k, err)
-		}
-		ms := float64(d) / float64(time.Millisecond)
-		switch k {
-		case "ttft":
-			slo.TTFTMS = ms
-		case "itl":
-			slo.ITLMS = ms
-		default:
-			return slo, fmt.Errorf("--slo: unknown target %q (ttft, itl)", k)
-		}
-	}
-	return slo, nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"plannerbench/internal/cliutil"
 	"plannerbench/internal/tracestats"
 )
 
@@ -50,18 +51,18 @@ func TestTraceSynthSeedFlagsAndStats(t *testing.T) {
 func TestTraceSynthRejectsBadFlags(t *testing.T) {
 	t.Chdir(t.TempDir())
 	code, _, errOut := runCLI(t, "trace", "synth", "--time-duration", "0", "--block-size", "-3")
-	require.Equal(t, exitBadInput, code)
+	require.Equal(t, cliutil.ExitBadInput, code)
 	require.Contains(t, errOut, "--time-duration: must be > 0")
 	require.Contains(t, errOut, "--block-size: must be > 0")
 	code, _, errOut = runCLI(t, "trace", "synth", "--no-such-flag")
-	require.Equal(t, exitBadInput, code, errOut)
+	require.Equal(t, cliutil.ExitBadInput, code, errOut)
 }
 
 func TestTraceStatsBadFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.jsonl")
 	require.NoError(t, os.WriteFile(path, []byte("{\"timestamp\": 0, \"input_length\": 1, \"output_length\": 1}\n{\"timestamp\": 1}\n"), 0o644))
 	code, _, errOut := runCLI(t, "trace", "stats", path)
-	require.Equal(t, exitBadInput, code)
+	require.Equal(t, cliutil.ExitBadInput, code)
 	require.Contains(t, errOut, path+":2: input_length: missing")
 }
 
@@ -82,7 +83,7 @@ func TestValidate(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("name: x\ntime_scale: -1\ntrace: {synth: {isl1: 0}}\ncases: [{name: a, deployment: 1p1d, planner: {adjustment_interval: 0s}}]\n"), 0o644))
 	code, _, errOut = runCLI(t, "validate", bad)
-	require.Equal(t, exitBadInput, code)
+	require.Equal(t, cliutil.ExitBadInput, code)
 	for _, want := range []string{
 		bad + ":2: time_scale: must be > 0",
 		bad + ":3: trace.synth.isl1: must be > 0",
@@ -125,6 +126,6 @@ func TestReplayCommand(t *testing.T) {
 		{"replay"},
 	} {
 		code, _, errOut = runCLI(t, args...)
-		require.Equal(t, exitBadInput, code, "%v: %s", args, errOut)
+		require.Equal(t, cliutil.ExitBadInput, code, "%v: %s", args, errOut)
 	}
 }

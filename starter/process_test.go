@@ -12,7 +12,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"plannerbench/deploy/sim"
+	"plannerbench/deploy/sim/simserver"
+	"plannerbench/internal/casefolder"
+	"plannerbench/internal/cliutil"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -53,7 +55,7 @@ func startSim(t *testing.T, args ...string) string {
 	cmd := exec.Command(binary(t), append([]string{"sim", "serve", "--port", "0", "--ready-file", ready}, args...)...)
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	var r sim.Ready
+	var r simserver.Ready
 	require.Eventually(t, func() bool {
 		data, err := os.ReadFile(ready)
 		return err == nil && json.Unmarshal(data, &r) == nil
@@ -82,7 +84,7 @@ func TestLoadAgainstSimProcess(t *testing.T) {
 	code, stdout, stderr := runCLI(t, "load", "--url", url, "--trace", trace, "--out", out, "--time-scale", "20")
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "Time To First Token (ms)")
-	recs, err := results.ReadRequests(context.Background(), filepath.Join(out, results.RequestsDir))
+	recs, err := casefolder.ReadRequests(context.Background(), out)
 	require.NoError(t, err)
 	require.Len(t, recs, 100)
 	for i, r := range recs {
@@ -98,7 +100,7 @@ func TestLoadAgainstSimProcess(t *testing.T) {
 	require.Greater(t, sum.TTFTMS.Avg, 50.0, "trace-time TTFT: prefill of 1000 tokens alone is 101 ms")
 
 	code, _, stderr = runCLI(t, "load", "--url", url, "--trace", trace, "--out", out)
-	require.Equal(t, exitBadInput, code, "refuses to mix runs in one folder")
+	require.Equal(t, cliutil.ExitBadInput, code, "refuses to mix runs in one folder")
 	require.Contains(t, stderr, "use --resume")
 }
 
@@ -112,14 +114,14 @@ func TestLoadCrashAndResume(t *testing.T) {
 	first := exec.Command(binary(t), "load", "--url", url, "--trace", trace, "--out", out, "--time-scale", "10")
 	require.NoError(t, first.Start())
 	require.Eventually(t, func() bool {
-		parts, _ := results.ListParts(filepath.Join(out, results.RequestsDir))
+		parts, _ := results.ListParts(casefolder.RequestsPath(out))
 		_, err := os.Stat(filepath.Join(out, "driver.json"))
 		return len(parts) >= 1 && err == nil
 	}, 20*time.Second, 10*time.Millisecond)
 	time.Sleep(500 * time.Millisecond)
 	require.NoError(t, first.Process.Signal(syscall.SIGKILL))
 	_ = first.Wait()
-	before, err := results.ReadRequests(context.Background(), filepath.Join(out, results.RequestsDir))
+	before, err := casefolder.ReadRequests(context.Background(), out)
 	require.NoError(t, err)
 	require.NotEmpty(t, before)
 	require.Less(t, len(before), 600, "killed mid-run")
@@ -127,7 +129,7 @@ func TestLoadCrashAndResume(t *testing.T) {
 
 	code, _, stderr := runCLI(t, "load", "--url", url, "--trace", trace, "--out", out, "--time-scale", "10", "--resume")
 	require.Equal(t, 0, code, stderr)
-	recs, err := results.ReadRequests(context.Background(), filepath.Join(out, results.RequestsDir))
+	recs, err := casefolder.ReadRequests(context.Background(), out)
 	require.NoError(t, err, "every part is valid")
 	require.Len(t, recs, 600)
 	counts := map[string]int{}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 
-	"plannerbench/deploy/sim/replay"
+	"plannerbench/virtual/replay"
 )
 
 // drawResult is one replay of a draw of a live case's timing.

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/report"
 	"plannerbench/internal/results"
 	"plannerbench/internal/store"
@@ -84,7 +85,7 @@ func printResults(cmd *cobra.Command, cl client.Client, id, format, resultsURL s
 		if c.Result != nil {
 			r.Dir = c.Result.Dir
 			var s results.Summary
-			if data, err := read(cmd.Context(), c.ID, c.Result.Dir, results.SummaryFile); err == nil && json.Unmarshal(data, &s) == nil {
+			if data, err := read(cmd.Context(), c.ID, c.Result.Dir, casefolder.SummaryFile); err == nil && json.Unmarshal(data, &s) == nil {
 				r.Summary = &s
 			}
 		}

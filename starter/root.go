@@ -9,15 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"plannerbench/commands"
 	"plannerbench/internal/cliutil"
-	"plannerbench/internal/extplanner/etcdcmd"
-)
-
-// Exit codes shared by every command.
-const (
-	exitOK       = 0
-	exitFailure  = 1 // something ran and failed (a failed case, an I/O error)
-	exitBadInput = 2 // the user's flags or files are wrong
 )
 
 // badInput wraps err as a user-input error (exit 2).
@@ -29,10 +22,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCommand(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return exitOK
+	if err != nil {
+		fmt.Fprintln(stderr, "plannerbench:", err)
 	}
-	fmt.Fprintln(stderr, "plannerbench:", err)
 	return cliutil.ExitCode(err)
 }
 
@@ -44,6 +36,8 @@ func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
 faster, on fewer GPUs, than a fixed deployment? It synthesizes traces,
 deploys a simulated (or real) disaggregated graph, runs the planner, replays
 the load and compares the results.`,
+		Args:          cliutil.NoSubcommand,
+		RunE:          func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -75,7 +69,7 @@ the load and compares the results.`,
 			stopProfile()
 		}
 	}
-	root.AddCommand(newTraceCommand(), etcdcmd.NewCommand(), newCalibrateCommand(), newFitCommand(), newValidateCommand(), newSimCommand(), newLoadCommand(), newReplayCommand(),
+	root.AddCommand(newTraceCommand(), commands.NewEtcd(), newCalibrateCommand(), newFitCommand(), newValidateCommand(), commands.NewSim(), newLoadCommand(), newReplayCommand(),
 		newSubmitCommand(), newListCommand(), newStatusCommand(), newWatchCommand(), newResultsCommand(), newCancelCommand(), newRerunCommand(), newReportCommand(), newGPUCommand(), newSweepCommand())
 	return root
 }

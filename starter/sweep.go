@@ -13,10 +13,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"plannerbench/deploy/sim"
-	"plannerbench/deploy/sim/sweep"
 	"plannerbench/internal/atomicfile"
 	"plannerbench/internal/report"
 	"plannerbench/schemas"
+	"plannerbench/virtual/sweep"
 )
 
 func newSweepCommand() *cobra.Command {
@@ -63,28 +63,9 @@ heatmaps (PNG, SVG), the seed's point outlined. With DIR a matrix folder,
 			if err != nil {
 				return badInput(fmt.Errorf("--baseline: %w", err))
 			}
-			ys := splitList(values)
-			switch yAxis {
-			case sweep.AxisProfile:
-				if len(ys) == 0 {
-					ys = sim.ProfileNames()
-				}
-				for _, p := range ys {
-					if _, err := sim.LoadProfile(p); err != nil {
-						return badInput(fmt.Errorf("--values: %w", err))
-					}
-				}
-			case sweep.AxisBaseline:
-				if len(ys) == 0 {
-					ys = []string{"1p1d", "2p2d", "3p3d", "2p4d", "4p2d", "4p4d"}
-				}
-				for _, d := range ys {
-					if _, err := parseDeploymentFlag(d); err != nil {
-						return badInput(fmt.Errorf("--values: %w", err))
-					}
-				}
-			default:
-				return badInput(fmt.Errorf("--y %q: want profile or baseline", yAxis))
+			ys, err := sweepValues(yAxis, values)
+			if err != nil {
+				return badInput(err)
 			}
 			if _, err := sim.GraphName(graphName); err != nil {
 				return badInput(fmt.Errorf("--graph: %w", err))
@@ -107,14 +88,7 @@ heatmaps (PNG, SVG), the seed's point outlined. With DIR a matrix folder,
 				return err
 			}
 			if outDir != "" {
-				charts, err := report.SweepHeatmaps(res)
-				if err != nil {
-					return err
-				}
-				if err := atomicfile.WriteJSON(filepath.Join(outDir, report.SweepFile), res); err != nil {
-					return err
-				}
-				if err := report.WriteCharts(outDir, charts); err != nil {
+				if err := writeSweep(outDir, res); err != nil {
 					return err
 				}
 			}
@@ -192,4 +166,45 @@ func writeSweepTable(w io.Writer, s *schemas.Sweep) error {
 	}
 	_, err := fmt.Fprintln(w, "each cell: speedup (baseline / planner average latency) and GPU saving (1 - planner / baseline num_gpu); * the seed's point")
 	return err
+}
+
+// sweepValues resolves --values for the --y axis (every shipped profile,
+// or six baselines, when empty), each checked.
+func sweepValues(yAxis, values string) ([]string, error) {
+	ys := splitList(values)
+	switch yAxis {
+	case sweep.AxisProfile:
+		if len(ys) == 0 {
+			ys = sim.ProfileNames()
+		}
+		for _, p := range ys {
+			if _, err := sim.LoadProfile(p); err != nil {
+				return nil, fmt.Errorf("--values: %w", err)
+			}
+		}
+	case sweep.AxisBaseline:
+		if len(ys) == 0 {
+			ys = []string{"1p1d", "2p2d", "3p3d", "2p4d", "4p2d", "4p4d"}
+		}
+		for _, d := range ys {
+			if _, err := parseDeploymentFlag(d); err != nil {
+				return nil, fmt.Errorf("--values: %w", err)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("--y %q: want profile or baseline", yAxis)
+	}
+	return ys, nil
+}
+
+// writeSweep writes the sweep's grid (sweep.json) and its heatmaps into dir.
+func writeSweep(dir string, res *schemas.Sweep) error {
+	charts, err := report.SweepHeatmaps(res)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.WriteJSON(filepath.Join(dir, report.SweepFile), res); err != nil {
+		return err
+	}
+	return report.WriteCharts(dir, charts)
 }

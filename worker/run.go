@@ -14,10 +14,9 @@ import (
 
 	"plannerbench/activities"
 	"plannerbench/activities/payload"
+	"plannerbench/commands"
 	"plannerbench/deploy/backends"
-	"plannerbench/deploy/sim/simcmd"
 	"plannerbench/internal/cliutil"
-	"plannerbench/internal/extplanner/etcdcmd"
 	"plannerbench/internal/store"
 	"plannerbench/internal/tclient"
 	"plannerbench/workflows"
@@ -54,7 +53,7 @@ func newRoot(stderr io.Writer) *cobra.Command {
 "plannerbench" (workflows and activities any node can run) and one on this
 node's queue "plannerbench-node-<node>" (deployments, load and metrics).
 Stops cleanly on SIGTERM or Ctrl-C.`,
-		Args:          cobra.NoArgs,
+		Args:          cliutil.NoSubcommand,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -125,9 +124,9 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 	f := root.Flags()
 	conn.Register(f)
 	// Not half the cores by default, as `plannerbench load` does: the
-	// worker also runs the cases' metric collectors and planner steps, and
-	// on 2 cores with one P the seed case's live run drifted 14% from its
-	// replays (CI, 2026-11-27) where with both it stays within 1%.
+	// worker also runs the cases' metric collectors and planner steps, which
+	// fall behind their schedule when they wait for the driver's thread
+	// (docs/performance.md).
 	f.IntVar(&procs, "procs", 0, "OS threads running Go code (GOMAXPROCS); 0: Go's default ($GOMAXPROCS, else every core)")
 	f.StringVar(&resultsDir, "results-dir", cliutil.EnvOr("PLANNERBENCH_RESULTS_DIR", "./results"), "where results are written ($PLANNERBENCH_RESULTS_DIR)")
 	f.StringVar(&resultsURL, "results-url", os.Getenv("PLANNERBENCH_RESULTS_URL"),
@@ -137,8 +136,6 @@ Stops cleanly on SIGTERM or Ctrl-C.`,
 		"Temporal Worker Deployment this worker belongs to ($PLANNERBENCH_DEPLOYMENT); set, workflows are pinned to the build that started them")
 	f.StringVar(&ver.buildID, "build-id", cliutil.EnvOr("PLANNERBENCH_BUILD_ID", defaultBuildID()), "this build's ID in the deployment (default: the binary's VCS revision)")
 	f.BoolVar(&ver.promote, "promote", true, "with --deployment-name: make this build the deployment's current version once it polls")
-	sim := &cobra.Command{Use: "sim", Short: "The built-in simulated disaggregated engine"}
-	sim.AddCommand(simcmd.NewServeCommand(), simcmd.NewScaleCommand())
-	root.AddCommand(sim, etcdcmd.NewCommand())
+	root.AddCommand(commands.NewSim(), commands.NewEtcd())
 	return root
 }

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"plannerbench/activities/payload"
+	"plannerbench/internal/planner"
 	"plannerbench/schemas"
 )
 
@@ -143,7 +144,7 @@ func (b *benchmark) attempt(res *BenchmarkResult) error {
 		return err
 	}
 	b.dep = &dep
-	if b.c.Planner.Mode == schemas.PlannerExternal && b.c.Planner.External != nil {
+	if planner.IsExternal(b.c.Planner.Mode) && b.c.Planner.External != nil {
 		var env payload.PlannerEnvRef
 		err = workflow.ExecuteActivity(nodeOptions(ctx, b.node, 3*time.Minute, 0, 2), payload.StartPlannerEnvActivity, payload.PlannerEnvInput{
 			Case: b.caseRef(), Deployment: dep, External: *b.c.Planner.External,

@@ -100,7 +100,7 @@ func tick(ctx, observeCtx, scaleCtx workflow.Context, in PlannerInput, st *Plann
 	if err != nil {
 		workflow.GetLogger(ctx).Warn("observe failed; deciding without samples", "error", err)
 	}
-	if in.Config.Mode == schemas.PlannerExternal {
+	if planner.IsExternal(in.Config.Mode) {
 		tickExternal(ctx, scaleCtx, in, st, to, window)
 		return
 	}

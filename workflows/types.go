@@ -11,7 +11,7 @@ import (
 	"plannerbench/schemas"
 )
 
-// Workflow, query, signal and search-attribute names (DESIGN §3.6).
+// Workflow, query, signal and search-attribute names (docs/architecture.md, Temporal conventions).
 const (
 	MatrixWorkflowName    = "MatrixWorkflow"
 	BenchmarkWorkflowName = "BenchmarkWorkflow"

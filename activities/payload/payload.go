@@ -37,7 +37,7 @@ const (
 	VirtualCompleteActivity = "VirtualComplete"
 )
 
-// Task queues (DESIGN §3.6).
+// Task queues (docs/architecture.md, Temporal conventions).
 const (
 	// SharedQueue serves workflows and activities any worker can run.
 	SharedQueue = "plannerbench"
@@ -57,12 +57,6 @@ const (
 	ErrUnsupported = "UnsupportedBackend"
 	// ErrScaleRefused: the deployment refused a scaling request.
 	ErrScaleRefused = "ScaleRefused"
-)
-
-// Files of a case folder written by the activities.
-const (
-	SamplesFile   = "samples.jsonl"   // one schemas.Sample a line, from CollectMetrics
-	DecisionsFile = "decisions.jsonl" // one schemas.Decision a line, from Observe
 )
 
 // CaseDir is where a case's files live: <results>/<matrix>/<case>.
@@ -198,10 +192,6 @@ type FindCompletedInput struct {
 	// of another spec (say, another profile) is not reused.
 	Specs []schemas.Case `json:"specs,omitempty"`
 }
-
-// PlannerEnvFile is where a case folder records its external planner's
-// environment (what StopPlannerEnv must stop).
-const PlannerEnvFile = "planner-env.json"
 
 // PlannerEnvInput asks for an external planner's environment: its etcd and
 // Prometheus (dynamo-virtual) and its process (Command).

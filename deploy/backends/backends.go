@@ -6,14 +6,14 @@ import (
 	"plannerbench/deploy"
 	"plannerbench/deploy/dynamo"
 	"plannerbench/deploy/endpoint"
-	"plannerbench/deploy/sim"
+	"plannerbench/deploy/sim/simbackend"
 )
 
 // All returns the registry of every backend.
 func All() deploy.Registry {
 	return deploy.Registry{
-		sim.BackendName:      sim.NewDeployer,
-		endpoint.BackendName: endpoint.NewDeployer,
-		dynamo.BackendName:   dynamo.NewDeployer,
+		simbackend.BackendName: simbackend.NewDeployer,
+		endpoint.BackendName:   endpoint.NewDeployer,
+		dynamo.BackendName:     dynamo.NewDeployer,
 	}
 }

@@ -110,11 +110,6 @@ func RecordOf(caseID, worker string, r *schemas.RequestRecord) (Record, bool) {
 	return rec, true
 }
 
-// WriteRecords writes profile_export.jsonl lines for recs to w.
-func WriteRecords(w io.Writer, caseID, worker string, recs []schemas.RequestRecord) error {
-	return writeRecords(w, Info{CaseID: caseID, Worker: worker}, recs, newTally())
-}
-
 // writeRecords writes the records and counts each in t, so the summary
 // needs no second pass.
 func writeRecords(w io.Writer, info Info, recs []schemas.RequestRecord, t *tally) error {

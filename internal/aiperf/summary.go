@@ -119,13 +119,6 @@ func distribution(unit string, d results.Distribution) *MetricResult {
 
 func single(unit string, v float64) *MetricResult { return &MetricResult{Unit: unit, Avg: ptr(v)} }
 
-// SummaryOf builds the summary from the case's summary (the one
-// computation of its statistics, results.Summarize) and its records (for
-// totals, the time span and the error summary).
-func SummaryOf(info Info, s results.Summary, recs []schemas.RequestRecord) Summary {
-	return summaryFrom(info, s, tallyOf(info, recs))
-}
-
 // errKey is how AIPerf counts errors: by (code, type, message)
 // (ErrorDetails.__eq__).
 type errKey struct {
@@ -322,10 +315,4 @@ func number(v *float64, integral bool) string {
 		return strconv.FormatInt(int64(*v), 10)
 	}
 	return strconv.FormatFloat(*v, 'f', 2, 64)
-}
-
-// Sums are the per-metric sums over the completed requests' values, for
-// the CSV's sum column.
-func Sums(caseID string, recs []schemas.RequestRecord) map[string]float64 {
-	return tallyOf(Info{CaseID: caseID}, recs).sums
 }

@@ -9,10 +9,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/deploy/sim"
-	"plannerbench/deploy/sim/replay"
 	"plannerbench/internal/aiperf"
 	"plannerbench/internal/synth"
 	"plannerbench/schemas"
+	"plannerbench/virtual/replay"
 )
 
 // A folder holding only AIPerf's per-request export is calibrated from

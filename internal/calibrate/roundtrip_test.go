@@ -11,10 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/deploy/sim"
-	"plannerbench/deploy/sim/replay"
 	"plannerbench/internal/synth"
 	"plannerbench/internal/synth/synthtest"
 	"plannerbench/schemas"
+	"plannerbench/virtual/replay"
 )
 
 // tolerance is what a round trip holds to: the fitted profile's curves

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"plannerbench/internal/aiperf"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -110,10 +111,10 @@ type rules struct {
 
 func fromRun(ctx context.Context, dir string, base *schemas.Profile, off rules) (*Result, error) {
 	scale := 1.0
-	if data, err := os.ReadFile(filepath.Join(dir, results.CaseFile)); err == nil {
+	if data, err := os.ReadFile(filepath.Join(dir, casefolder.SpecFile)); err == nil {
 		var c schemas.Case
 		if err := json.Unmarshal(data, &c); err != nil {
-			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, results.CaseFile), err)
+			return nil, fmt.Errorf("%s: %w", filepath.Join(dir, casefolder.SpecFile), err)
 		}
 		if c.TimeScale > 0 {
 			scale = c.TimeScale
@@ -123,7 +124,7 @@ func fromRun(ctx context.Context, dir string, base *schemas.Profile, off rules) 
 	if err != nil {
 		return nil, fmt.Errorf("calibrate %s: %w", dir, err)
 	}
-	timeline, err := results.ReadTimeline(ctx, results.TimelinePath(dir))
+	timeline, err := results.ReadTimeline(ctx, casefolder.TimelinePath(dir))
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		timeline = nil
@@ -232,7 +233,7 @@ func simplest(pts []point, fit func([]point, string) (Fit, error), shapes ...str
 // one, AIPerf's profile_export.jsonl (its instants placed at timeScale),
 // saying what that lacks.
 func readRecords(ctx context.Context, dir string, timeScale float64) ([]schemas.RequestRecord, []string, error) {
-	reqDir := filepath.Join(dir, results.RequestsDir)
+	reqDir := casefolder.RequestsPath(dir)
 	files, err := results.TableFiles(reqDir)
 	if err != nil {
 		return nil, nil, err
@@ -242,7 +243,7 @@ func readRecords(ctx context.Context, dir string, timeScale float64) ([]schemas.
 		return recs, nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, aiperf.RecordsFile)); err != nil {
-		return nil, nil, fmt.Errorf("no %s and no AIPerf %s: not a run folder", results.RequestsDir+".parquet", aiperf.RecordsFile)
+		return nil, nil, fmt.Errorf("no %s and no AIPerf %s: not a run folder", casefolder.RequestsDir+".parquet", aiperf.RecordsFile)
 	}
 	if run, err := aiperf.ReadRun(dir); err == nil && run.Plannerbench != nil && run.Plannerbench.TimeScale > 0 {
 		timeScale = run.Plannerbench.TimeScale

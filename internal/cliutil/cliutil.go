@@ -5,8 +5,18 @@ package cliutil
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit statuses of both binaries.
+const (
+	ExitOK       = 0
+	ExitFailure  = 1 // something ran and failed (a failed case, an I/O error)
+	ExitBadInput = 2 // the user's flags, files or arguments are wrong
 )
 
 // BadInput marks an error caused by the user's flags, files or arguments;
@@ -38,18 +48,31 @@ type Exit struct {
 func (e Exit) Error() string { return e.Err.Error() }
 func (e Exit) Unwrap() error { return e.Err }
 
-// ExitCode is the process exit status for a command's error: 0 for none,
-// 2 for bad input (BadInput, or cobra's unknown command), an Exit's own
-// code, else 1.
+// ExitCode is the process exit status for a command's error: ExitOK for
+// none, ExitBadInput for BadInput, an Exit's own code, else ExitFailure.
 func ExitCode(err error) int {
 	var exit Exit
 	switch {
 	case err == nil:
-		return 0
-	case errors.As(err, new(BadInput)) || strings.HasPrefix(err.Error(), "unknown command "):
-		return 2
+		return ExitOK
+	case errors.As(err, new(BadInput)):
+		return ExitBadInput
 	case errors.As(err, &exit):
 		return exit.Code
 	}
-	return 1
+	return ExitFailure
+}
+
+// NoSubcommand is the Args of a binary's root command: an argument that
+// names none of its subcommands is bad input. (Cobra's own check says so
+// only in its error's text.)
+func NoSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "; did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return Bad(errors.New(msg))
 }

@@ -6,10 +6,11 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"plannerbench/schemas"
 	"time"
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
+
+	"plannerbench/schemas"
 )
 
 // OpenLocal opens the machine's own GPUs through NVML.

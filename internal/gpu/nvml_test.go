@@ -6,7 +6,6 @@ import (
 	"context"
 	"math"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
 	"github.com/stretchr/testify/require"
 
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -136,7 +136,7 @@ func TestRealNVML(t *testing.T) {
 	if out == "" {
 		out = t.TempDir()
 	}
-	dir := filepath.Join(out, results.GPUDir)
+	dir := casefolder.GPUPath(out)
 	w, err := results.NewGPUWriter(dir)
 	require.NoError(t, err)
 	seconds := 10

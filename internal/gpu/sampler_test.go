@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/results"
 )
 
@@ -25,7 +26,7 @@ func (f *fakeSource) Read(context.Context) ([]Sample, error) {
 func (f *fakeSource) Close() error { return nil }
 
 func TestSamplerWritesParts(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), results.GPUDir)
+	dir := filepath.Join(t.TempDir(), casefolder.GPUDir)
 	w, err := results.NewGPUWriter(dir)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

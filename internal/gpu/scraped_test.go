@@ -6,10 +6,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"plannerbench/schemas"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"plannerbench/schemas"
 )
 
 func TestDCGMExporterSamples(t *testing.T) {

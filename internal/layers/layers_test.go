@@ -93,3 +93,39 @@ func TestDomainNeverImportsTemporal(t *testing.T) {
 	}
 	forbidden(t, "plannerbench/schemas", "plannerbench/internal", "plannerbench/deploy")
 }
+
+// A case folder is written by one package, which knows files and records
+// only, never who runs the case.
+func TestCaseFolderLinksOnlyRecords(t *testing.T) {
+	onlyOwn(t, "plannerbench/internal/casefolder", "plannerbench/schemas", "plannerbench/internal/results",
+		"plannerbench/internal/aiperf", "plannerbench/internal/atomicfile", "plannerbench/internal/tfevents")
+	forbidden(t, "plannerbench/internal/casefolder", temporal, openai, "github.com/prometheus")
+}
+
+// The simulator is three packages: the engine is a model behind a virtual
+// clock (no sockets, no server, no backend); its HTTP server drives it in
+// real time; its backend starts the server as a process.
+func TestSimulatorPackages(t *testing.T) {
+	onlyOwn(t, "plannerbench/deploy/sim", "plannerbench/schemas", "plannerbench/deploy/configs", "plannerbench/internal/observe")
+	forbidden(t, "plannerbench/deploy/sim", openai, "plannerbench/deploy/sim/simserver", "plannerbench/deploy/sim/simbackend")
+	forbidden(t, "plannerbench/deploy/sim/simserver", "plannerbench/deploy/sim/simbackend", "plannerbench/internal/results", "plannerbench/internal/casefolder")
+}
+
+// The virtual-time twin of the workflows runs a case without Temporal: the
+// engine and the same planner step as PlannerWorkflow, never the
+// simulator's server or backend, and nothing of the layers above.
+func TestVirtualTimeRunsWithoutTemporal(t *testing.T) {
+	forbidden(t, "plannerbench/virtual/...", temporal, "plannerbench/activities", "plannerbench/workflows",
+		"plannerbench/deploy/sim/simserver", "plannerbench/deploy/sim/simbackend", "plannerbench/commands")
+	for pkg, ds := range deps(t, "plannerbench/virtual/replay") {
+		require.Contains(t, ds, "plannerbench/internal/planner", "%s must run the workflows' planner step", pkg)
+	}
+}
+
+// Nothing below the binaries links the virtual-time twin or the shared
+// subcommands, and the domain never links a backend.
+func TestNothingLinksUpward(t *testing.T) {
+	forbidden(t, "plannerbench/internal/...", "plannerbench/virtual", "plannerbench/commands", "plannerbench/deploy")
+	forbidden(t, "plannerbench/deploy/...", "plannerbench/virtual", "plannerbench/commands")
+	forbidden(t, "plannerbench/activities/...", "plannerbench/virtual", "plannerbench/commands")
+}

@@ -19,9 +19,9 @@ import (
 )
 
 // ResumePoint lets a restarted driver continue a schedule: the same t0 and
-// the next row to dispatch. Offset shifts the schedule: drivers before
-// this one accumulated a shift by re-anchoring after stalls, and a resume
-// point they wrote still carries it.
+// the next row to dispatch. Offset shifts the whole schedule by a fixed
+// amount (zero unless the resume point carries one), so that a run resumed
+// from any recorded point keeps every row's place.
 type ResumePoint struct {
 	T0        time.Time     `json:"t0"`
 	NextIndex int64         `json:"next_index"`
@@ -64,8 +64,7 @@ type driver struct {
 	client   *openai.Client
 	records  chan schemas.RequestRecord
 	inflight sync.WaitGroup
-	// offset shifts the schedule: set once from a resume point that an
-	// older, re-anchoring driver wrote; zero otherwise.
+	// offset shifts the whole schedule, set once from the resume point.
 	offset time.Duration
 
 	sent, done, errs, skipped, interrupted, inFlight atomic.Int64
@@ -90,7 +89,7 @@ func Run(ctx context.Context, cfg Config, tracePath, outDir string, resume *Resu
 		return Result{}, err
 	}
 	total := 0
-	if err := schemas.ForEachTraceRecord(tracePath, func(int, *schemas.TraceRecord) error { total++; return nil }); err != nil {
+	if err := schemas.ForEachTraceRecord(tracePath, func(int64, *schemas.TraceRecord) error { total++; return nil }); err != nil {
 		return Result{}, fmt.Errorf("loadgen: %w", err)
 	}
 	existing, err := results.ReadRequests(ctx, outDir)
@@ -197,9 +196,7 @@ func (d *driver) build(ctx context.Context, tracePath string, from int64, record
 	once := sync.OnceFunc(func() { close(primed) })
 	defer once()
 	pb := PromptBuilder{BlockSize: d.cfg.BlockSize}
-	var idx int64 = -1
-	err := schemas.ForEachTraceRecord(tracePath, func(_ int, rec *schemas.TraceRecord) error {
-		idx++
+	err := schemas.ForEachTraceRecord(tracePath, func(idx int64, rec *schemas.TraceRecord) error {
 		if recorded[idx] {
 			return nil
 		}

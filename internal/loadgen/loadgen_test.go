@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/deploy/sim"
+	"plannerbench/deploy/sim/simserver"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -22,7 +23,7 @@ import (
 const model = schemas.DefaultModel
 
 // simServer starts an in-process simulated 1p1d graph.
-func simServer(t *testing.T, scale float64, prefill, decode int) (*httptest.Server, *sim.Realtime) {
+func simServer(t *testing.T, scale float64, prefill, decode int) (*httptest.Server, *simserver.Realtime) {
 	t.Helper()
 	prof, err := sim.LoadProfile("h100-llama8b")
 	require.NoError(t, err)
@@ -30,10 +31,10 @@ func simServer(t *testing.T, scale float64, prefill, decode int) (*httptest.Serv
 	cfg.PrefillWorkers, cfg.DecodeWorkers = prefill, decode
 	eng, err := sim.NewEngine(prof, cfg)
 	require.NoError(t, err)
-	rt := sim.NewRealtime(eng, scale)
+	rt := simserver.NewRealtime(eng, scale)
 	ctx, cancel := context.WithCancel(context.Background())
 	go rt.Run(ctx)
-	srv := httptest.NewServer(sim.NewServer(rt, sim.ServerOptions{}).Handler())
+	srv := httptest.NewServer(simserver.NewServer(rt, simserver.ServerOptions{}).Handler())
 	t.Cleanup(func() { srv.Close(); cancel() })
 	return srv, rt
 }

@@ -1,5 +1,5 @@
 // Package loadgen replays a mooncake trace open-loop against an
-// OpenAI-compatible endpoint (DESIGN §3.4) and records every row's outcome.
+// OpenAI-compatible endpoint (README, Load) and records every row's outcome.
 package loadgen
 
 import (

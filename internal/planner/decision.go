@@ -37,14 +37,6 @@ func (s *State) MarkReset(prefillReady, decodeReady int) {
 	s.ResetKnown, s.ResetPrefill, s.ResetDecode = true, prefillReady, decodeReady
 }
 
-// Decide runs the configured planner on one interval's samples (oldest
-// first). The last sample is the deployment as it stands at the decision.
-// It returns the decision and the state to carry forward, taking every
-// change it asks for as done (Tick applies them to a deployment).
-func Decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []schemas.Sample) (schemas.Decision, State) {
-	return decide(cfg, perf, st, window, nil)
-}
-
 // actuator applies one change of one role (±1 worker) as the load planner
 // decides it, and reports whether it took. nil takes every change as done.
 type actuator func(role string, delta int) (ok bool, err error)
@@ -54,11 +46,8 @@ func decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []schema
 	d := schemas.Decision{Interval: st.Intervals, Mode: cfg.Mode}
 	if len(window) == 0 {
 		d.Reason = "no metric samples in this interval"
-		if cfg.Mode == schemas.PlannerLoad {
-			// The reference's means of no samples are NaN: every threshold
-			// comparison is false, nothing changes, and the grace period
-			// still counts down at the end of the adjustment.
-			countDownGrace(&st)
+		if m := modeOf(cfg.Mode); m.noSamples != nil {
+			m.noSamples(&st)
 		}
 		return d, st
 	}
@@ -72,17 +61,7 @@ func decide(cfg schemas.PlannerConfig, perf PerfModel, st State, window []schema
 	}
 	d.Inputs.PrefillNow, d.Inputs.DecodeNow = last.PrefillWorkers, last.DecodeWorkers
 	d.Inputs.AvgPrefillQueue, d.Inputs.AvgKVLoad = meanQueue(window), meanKV(window)
-	switch cfg.Mode {
-	case schemas.PlannerLoad:
-		return decideLoad(cfg, st, window, d, act)
-	case schemas.PlannerSLA:
-		return decideSLA(cfg, perf, st, window, d)
-	case schemas.PlannerLoadFPM:
-		return decideLoadFPM(cfg, st, window, d)
-	default:
-		d.Reason = "no-operation mode: observe and log only"
-		return d, st
-	}
+	return modeOf(cfg.Mode).decide(cfg, perf, st, window, d, act)
 }
 
 func meanQueue(w []schemas.Sample) float64 {
@@ -103,7 +82,7 @@ func meanKV(w []schemas.Sample) float64 {
 	return schemas.Mean(all)
 }
 
-// decideLoad is Dynamo's load-based planner (DESIGN §3.3), read from
+// decideLoad is Dynamo's load-based planner (docs/fidelity.md, Planners), read from
 // ai-dynamo/dynamo examples/llm/components/planner.py, make_adjustments
 // (commit 1a0ded562521a95a53b5f7a67532834b0f1530b8): skip when the worker
 // set changed during the interval; scale down first (prefill when the mean
@@ -115,7 +94,7 @@ func meanKV(w []schemas.Sample) float64 {
 // and only one that succeeded changes the GPU count the later budget checks
 // use, or starts the decode grace period (the reference's `if success`).
 // At most ±1 a role.
-func decideLoad(cfg schemas.PlannerConfig, st State, w []schemas.Sample, d schemas.Decision, act actuator) (schemas.Decision, State) {
+func decideLoad(cfg schemas.PlannerConfig, _ PerfModel, st State, w []schemas.Sample, d schemas.Decision, act actuator) (schemas.Decision, State) {
 	first, last := w[0], w[len(w)-1]
 	in := &d.Inputs
 	in.FirstQueue, in.LastQueue = first.PrefillQueueSize, last.PrefillQueueSize

@@ -28,10 +28,10 @@ func Follow(cfg schemas.PlannerConfig, st State, at time.Duration, window []sche
 		last := window[len(window)-1]
 		d.DeltaPrefill, d.DeltaDecode = rec.DeltaPrefill, rec.DeltaDecode
 		d.Prefill, d.Decode = last.PrefillWorkers+d.DeltaPrefill, last.DecodeWorkers+d.DeltaDecode
-		if cfg.Mode != schemas.PlannerLoad || act == nil {
+		if !modeOf(cfg.Mode).stepwise || act == nil {
 			return d, st // Tick asks for the target at once
 		}
-		// The load planner's order (decideLoad): removals before
+		// A stepwise planner's order (decideLoad): removals before
 		// additions, prefill before decode, one step at a time.
 		for _, c := range followOrder(rec) {
 			if ok, err := act(c.Role, c.Delta); !ok || err != nil {

@@ -59,7 +59,7 @@ func fpmRatios(cfg schemas.PlannerConfig, s schemas.Sample) (prefill, decode []f
 	return prefill, s.KVDemands
 }
 
-func decideLoadFPM(cfg schemas.PlannerConfig, st State, w []schemas.Sample, d schemas.Decision) (schemas.Decision, State) {
+func decideLoadFPM(cfg schemas.PlannerConfig, _ PerfModel, st State, w []schemas.Sample, d schemas.Decision, _ actuator) (schemas.Decision, State) {
 	last := w[len(w)-1]
 	latency := cfg.OptimizationTarget == schemas.TargetLatency
 	pUp, pDown, dUp, dDown := fpmPrefillThroughputUp, fpmPrefillThroughputDown, fpmDecodeThroughputUp, fpmDecodeThroughputDown

@@ -51,7 +51,7 @@ func observedLoad(w []schemas.Sample, prev []schemas.Load) schemas.Load {
 //   - when both exceed the GPU budget, cut proportionally.
 //
 // Deltas are relative to the workers serving or starting.
-func decideSLA(cfg schemas.PlannerConfig, perf PerfModel, st State, w []schemas.Sample, d schemas.Decision) (schemas.Decision, State) {
+func decideSLA(cfg schemas.PlannerConfig, perf PerfModel, st State, w []schemas.Sample, d schemas.Decision, _ actuator) (schemas.Decision, State) {
 	if perf == nil {
 		d.Reason = "sla planner has no performance model: no adjustment"
 		return d, st

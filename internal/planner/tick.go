@@ -52,7 +52,8 @@ func tickWith(cfg schemas.PlannerConfig, st State, at time.Duration, window []sc
 		target, after = t, &w
 		return nil
 	}
-	blocking := cfg.Mode == schemas.PlannerLoad && cfg.BlockingScaling
+	stepwise := modeOf(cfg.Mode).stepwise
+	blocking := stepwise && cfg.BlockingScaling
 	var changes []Change
 	act := func(role string, delta int) (bool, error) {
 		if blocking { // applied one at a time by the driver (Blocking.Next)
@@ -72,7 +73,7 @@ func tickWith(cfg schemas.PlannerConfig, st State, at time.Duration, window []sc
 	}
 	d, st := decideFn(st, act)
 	d.At = at
-	if cfg.Mode != schemas.PlannerLoad && d.Changes() {
+	if !stepwise && d.Changes() {
 		if err := ask(TargetOf(last, d)); err != nil {
 			d.Reason += "; scaling failed: " + err.Error()
 		}

@@ -13,11 +13,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/deploy/sim"
-	"plannerbench/deploy/sim/replay"
 	"plannerbench/internal/atomicfile"
 	"plannerbench/internal/report"
 	"plannerbench/internal/synth"
 	"plannerbench/schemas"
+	"plannerbench/virtual/replay"
 )
 
 // TestBuildFromReplayedCases replays two short cases, builds the report and

@@ -1,4 +1,4 @@
-// Package report compares a matrix's cases against a baseline (DESIGN §3.5,
+// Package report compares a matrix's cases against a baseline (README, Comparison report;
 // the seed's "1.5x speedup while using 7.4% less GPU resources") and renders
 // the comparison as a table, JSON, charts and a self-contained HTML page.
 package report

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"plannerbench/internal/aiperf"
+	"plannerbench/internal/casefolder"
 	"plannerbench/schemas"
 )
 
@@ -34,7 +35,7 @@ func isAIPerfFolder(dir string) bool {
 	if _, err := os.Stat(filepath.Join(dir, aiperf.SummaryJSONFile)); err != nil {
 		return false
 	}
-	_, err := os.Stat(filepath.Join(dir, "case.json"))
+	_, err := os.Stat(filepath.Join(dir, casefolder.SpecFile))
 	return errors.Is(err, os.ErrNotExist)
 }
 

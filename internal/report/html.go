@@ -16,6 +16,7 @@ import (
 
 	"plannerbench/internal/aiperf"
 	"plannerbench/internal/atomicfile"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 )
@@ -41,7 +42,7 @@ type CaseFiles struct {
 }
 
 // caseFileNames are a case's single-file results, in the order listed.
-var caseFileNames = []string{"summary.json", "timeline.parquet", aiperf.RecordsFile, aiperf.SummaryJSONFile, aiperf.SummaryCSVFile}
+var caseFileNames = []string{casefolder.SummaryFile, casefolder.TimelineFile, aiperf.RecordsFile, aiperf.SummaryJSONFile, aiperf.SummaryCSVFile}
 
 // filesOf lists a case's result files that exist: one entry a table
 // (requests and GPU as their compacted file, or as parts while running),
@@ -54,7 +55,7 @@ func filesOf(matrixDir string, c Case) CaseFiles {
 		}
 		return p
 	}
-	for _, table := range []string{results.RequestsDir, results.GPUDir} {
+	for _, table := range []string{casefolder.RequestsDir, casefolder.GPUDir} {
 		files, _ := results.TableFiles(filepath.Join(c.Dir, table))
 		switch {
 		case len(files) == 1:
@@ -240,13 +241,13 @@ func LoadSeries(ctx context.Context, cases []Case) ([]Series, error) {
 			continue
 		}
 		s := Series{Case: c.ID, T0: c.Summary.T0, TimeScale: c.Summary.TimeScale}
-		if tl, err := results.ReadTimeline(ctx, results.TimelinePath(c.Dir)); err == nil {
+		if tl, err := results.ReadTimeline(ctx, casefolder.TimelinePath(c.Dir)); err == nil {
 			s.Timeline = tl
 		}
-		if g, err := results.ReadGPU(ctx, filepath.Join(c.Dir, results.GPUDir)); err == nil {
+		if g, err := results.ReadGPU(ctx, casefolder.GPUPath(c.Dir)); err == nil {
 			s.GPU = g
 		}
-		recs, err := results.ReadRequests(ctx, filepath.Join(c.Dir, results.RequestsDir))
+		recs, err := casefolder.ReadRequests(ctx, c.Dir)
 		if err != nil {
 			return nil, err
 		}

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"plannerbench/internal/results"
+	"plannerbench/internal/casefolder"
 	"plannerbench/schemas"
 )
 
@@ -15,11 +15,11 @@ import (
 func LoadCase(dir string) (Case, error) {
 	c := Case{Dir: dir, Status: "completed"}
 	var err error
-	if c.Spec, err = results.ReadSpec(dir); err != nil {
+	if c.Spec, err = casefolder.ReadSpec(dir); err != nil {
 		return c, err
 	}
 	c.ID = c.Spec.ID
-	if c.Summary, err = results.ReadSummary(dir); err != nil {
+	if c.Summary, err = casefolder.ReadSummary(dir); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -34,7 +34,7 @@ func LoadMatrix(dir string) ([]Case, error) {
 	}
 	var cases []Case
 	for _, e := range entries {
-		if !e.IsDir() || strings.Contains(e.Name(), results.SetAsideMark) {
+		if !e.IsDir() || strings.Contains(e.Name(), casefolder.SetAsideMark) {
 			continue // not a case, or results of an earlier spec kept aside
 		}
 		sub := filepath.Join(dir, e.Name())
@@ -46,7 +46,7 @@ func LoadMatrix(dir string) ([]Case, error) {
 			cases = append(cases, c)
 			continue
 		}
-		if _, err := os.Stat(filepath.Join(sub, results.CaseFile)); err != nil {
+		if _, err := os.Stat(filepath.Join(sub, casefolder.SpecFile)); err != nil {
 			continue
 		}
 		c, err := LoadCase(filepath.Join(dir, e.Name()))

@@ -170,8 +170,21 @@ func compactTable[T any](ctx context.Context, dir string, t table[T]) error {
 	return nil
 }
 
+// writeOnce writes a table whose rows are all known at once (a case
+// replayed in memory) as its one file DIR.parquet, sorted by t.cmp as a
+// compaction sorts them: no parts, so the file absorbs none. No rows
+// write nothing.
+func writeOnce[T any](dir string, t table[T], rows []T) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	sorted := slices.Clone(rows)
+	slices.SortStableFunc(sorted, t.cmp)
+	return writeCompacted(TablePath(dir), t, sorted, nil)
+}
+
 // writeCompacted writes rows as one Parquet file in row groups of
-// compactRowGroup, naming the absorbed parts in its metadata.
+// compactRowGroup, naming the absorbed parts (if any) in its metadata.
 func writeCompacted[T any](path string, t table[T], rows []T, absorbed []string) error {
 	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithMaxRowGroupLength(compactRowGroup))
 	mem := memory.NewGoAllocator()
@@ -185,7 +198,7 @@ func writeCompacted[T any](path string, t table[T], rows []T, absorbed []string)
 			err = fw.Write(rec)
 			rec.Release()
 		}
-		if err == nil {
+		if err == nil && len(absorbed) > 0 {
 			err = fw.AppendKeyValueMetadata(absorbedKey, strings.Join(absorbed, ","))
 		}
 		if cerr := fw.Close(); err == nil {

@@ -76,7 +76,7 @@ func requireIndexes(t *testing.T, recs []schemas.RequestRecord, n int) {
 }
 
 func TestCompactRequestsMergesPartsIntoOneSortedFile(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), RequestsDir)
+	dir := filepath.Join(t.TempDir(), "requests")
 	writeShuffledParts(t, dir, 1000, 100) // 10 parts
 	parts, _ := ListParts(dir)
 	require.Len(t, parts, 10)
@@ -103,7 +103,7 @@ func TestCompactRequestsMergesPartsIntoOneSortedFile(t *testing.T) {
 func TestCompactionCrashLeavesPartsOrFile(t *testing.T) {
 	ctx := context.Background()
 	t.Run("killed before the rename", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), RequestsDir)
+		dir := filepath.Join(t.TempDir(), "requests")
 		writeShuffledParts(t, dir, 300, 50)
 		tmp := filepath.Join(filepath.Dir(dir), ".requests.parquet.tmp-123")
 		require.NoError(t, os.WriteFile(tmp, []byte("PAR1 half written"), 0o644))
@@ -117,7 +117,7 @@ func TestCompactionCrashLeavesPartsOrFile(t *testing.T) {
 		requireIndexes(t, recs, 300)
 	})
 	t.Run("killed after the rename, before the parts went", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), RequestsDir)
+		dir := filepath.Join(t.TempDir(), "requests")
 		writeShuffledParts(t, dir, 300, 50)
 		parts, _ := ListParts(dir)
 		rows, err := ReadRequests(ctx, dir)
@@ -140,7 +140,7 @@ func TestCompactionCrashLeavesPartsOrFile(t *testing.T) {
 		requireIndexes(t, recs, 300)
 	})
 	t.Run("killed halfway through removing the parts", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), RequestsDir)
+		dir := filepath.Join(t.TempDir(), "requests")
 		writeShuffledParts(t, dir, 300, 50)
 		parts, _ := ListParts(dir)
 		rows, _ := ReadRequests(ctx, dir)
@@ -161,7 +161,7 @@ func TestCompactionCrashLeavesPartsOrFile(t *testing.T) {
 // next compaction absorbs them.
 func TestWritesAfterCompactionAreKept(t *testing.T) {
 	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), RequestsDir)
+	dir := filepath.Join(t.TempDir(), "requests")
 	writeShuffledParts(t, dir, 100, 30) // parts 0..3
 	require.NoError(t, CompactRequests(ctx, dir))
 	w, err := NewRequestWriter(dir)
@@ -197,7 +197,7 @@ func TestRequestFilesWithoutAckStillRead(t *testing.T) {
 // before them (21 columns) read with every one missing, and those before
 // the worker columns (26) without those.
 func TestRequestPrefillColumns(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), RequestsDir)
+	dir := filepath.Join(t.TempDir(), "requests")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	known := schemas.NewRequestRecord(0, &schemas.TraceRecord{InputLength: 3000, OutputLength: 2})
 	known.Status, known.SentAt = schemas.StatusOK, time.Unix(5, 0).UTC()
@@ -242,7 +242,7 @@ func TestRequestPrefillColumns(t *testing.T) {
 // of today's schema, as a file written before the others existed, and
 // returns its folder.
 func writeOldRequests(t *testing.T, columns int, r schemas.RequestRecord) string {
-	dir := filepath.Join(t.TempDir(), RequestsDir)
+	dir := filepath.Join(t.TempDir(), "requests")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	full := buildRequestBatch(memory.NewGoAllocator(), []schemas.RequestRecord{r})
 	defer full.Release()

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -12,9 +11,6 @@ import (
 
 	"plannerbench/schemas"
 )
-
-// GPUDir is the folder of a case's GPU telemetry parts.
-const GPUDir = "gpu"
 
 // GPUArrowSchema is the Arrow (and Parquet) schema of GPU samples; missing
 // readings are nulls.
@@ -94,13 +90,9 @@ func CompactGPU(ctx context.Context, dir string) error {
 	return compactTable(ctx, dir, gpuTable)
 }
 
-// CompactCase compacts a finished case's part-written tables (requests/
-// into requests.parquet, gpu/ into gpu.parquet).
-func CompactCase(ctx context.Context, caseDir string) error {
-	if err := CompactRequests(ctx, filepath.Join(caseDir, RequestsDir)); err != nil {
-		return err
-	}
-	return CompactGPU(ctx, filepath.Join(caseDir, GPUDir))
+// WriteGPU writes a GPU table known whole as one file DIR.parquet.
+func WriteGPU(dir string, samples []schemas.GPUSample) error {
+	return writeOnce(dir, gpuTable, samples)
 }
 
 func gpuFromTable(tbl arrow.Table) ([]schemas.GPUSample, error) {

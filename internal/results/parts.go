@@ -1,4 +1,4 @@
-// Package results writes and reads a case's result files (DESIGN §3.5):
+// Package results writes and reads a case's result files (README, Result files):
 // request records as Parquet parts, and the statistics and summary computed
 // from them.
 package results

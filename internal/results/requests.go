@@ -14,9 +14,6 @@ import (
 	"plannerbench/schemas"
 )
 
-// RequestsDir is the folder of a case's request parts.
-const RequestsDir = "requests"
-
 // NewRequestWriter writes request records as parts under dir.
 func NewRequestWriter(dir string) (*PartWriter[schemas.RequestRecord], error) {
 	return NewPartWriter(dir, RequestArrowSchema, buildRequestBatch)
@@ -115,6 +112,11 @@ var requestTable = table[schemas.RequestRecord]{
 // the schema is an error naming it.
 func ReadRequests(ctx context.Context, dir string) ([]schemas.RequestRecord, error) {
 	return readTable(ctx, dir, requestTable)
+}
+
+// WriteRequests writes a request table known whole as one file DIR.parquet.
+func WriteRequests(dir string, recs []schemas.RequestRecord) error {
+	return writeOnce(dir, requestTable, recs)
 }
 
 // CompactRequests compacts the request parts under dir into DIR.parquet.

@@ -1,15 +1,10 @@
 package results
 
 import (
-	"encoding/json"
-	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
-	"plannerbench/internal/atomicfile"
 	"plannerbench/schemas"
 )
 
@@ -25,7 +20,7 @@ func SLOFrom(s schemas.SLO) SLO {
 }
 
 // Summary is summary.json: a case's request outcomes and AIPerf-style
-// metrics (DESIGN §3.4). Durations and rates are in trace time.
+// metrics (README, Result files; docs/metrics.md). Durations and rates are in trace time.
 type Summary struct {
 	Requests      int            `json:"requests"`
 	Completed     int            `json:"completed"`
@@ -71,6 +66,10 @@ type Summary struct {
 	// T0 is the wall time of trace time zero (1970-01-01 for a replay):
 	// with TimeScale it puts wall-clock telemetry on the trace's axis.
 	T0 time.Time `json:"t0,omitzero"`
+	// SkippedLines are the lines of the case's samples.jsonl and
+	// decisions.jsonl that did not parse (each "path:line: cause"), left
+	// out of the figures above.
+	SkippedLines []string `json:"skipped_lines,omitempty"`
 }
 
 // outputTokens is a completed request's output length: the server's count
@@ -155,25 +154,6 @@ func meetsSLO(r *schemas.RequestRecord, slo SLO) bool {
 		return false
 	}
 	return true
-}
-
-// WriteSummary writes v as indented JSON to dir/summary.json atomically.
-func WriteSummary(dir string, v any) error {
-	return atomicfile.WriteJSON(filepath.Join(dir, SummaryFile), v)
-}
-
-// ReadSummary reads dir/summary.json; an error names the file.
-func ReadSummary(dir string) (Summary, error) {
-	var s Summary
-	path := filepath.Join(dir, SummaryFile)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return s, fmt.Errorf("read summary of %s: %w", dir, err)
-	}
-	if err := json.Unmarshal(data, &s); err != nil {
-		return s, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
 }
 
 // ErrorClasses lists the keys of m sorted, for stable printing.

@@ -96,7 +96,7 @@ func TestSetTimingsAIPerfDefinitions(t *testing.T) {
 }
 
 func TestPartsAreNumberedAndMerged(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), RequestsDir)
+	dir := filepath.Join(t.TempDir(), "requests")
 	w, err := NewRequestWriter(dir)
 	require.NoError(t, err)
 	require.NoError(t, w.Flush(), "an empty flush writes nothing")

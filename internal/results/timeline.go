@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"sort"
 	"time"
 
@@ -15,13 +14,6 @@ import (
 
 	"plannerbench/internal/tfevents"
 	"plannerbench/schemas"
-)
-
-// File and folder names of a case (DESIGN §3.5).
-const (
-	TimelineFile   = "timeline.parquet"
-	TensorBoardDir = "tensorboard"
-	SummaryFile    = "summary.json"
 )
 
 // WriteTimeline writes rows to path as one Parquet file, atomically.
@@ -165,9 +157,6 @@ func WriteTensorBoard(dir string, start time.Time, rows []schemas.TimelineRow) (
 	}
 	return w.Path(), w.Close()
 }
-
-// TimelinePath is the timeline file of a case folder.
-func TimelinePath(caseDir string) string { return filepath.Join(caseDir, TimelineFile) }
 
 // AddGPUs fills the summary's time-averaged GPU figures from the samples.
 func AddGPUs(sum *Summary, samples []schemas.Sample, pullSeconds float64) {

@@ -20,7 +20,7 @@ func TestWriteFileIsCompleteAndHashed(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, sum, ref.SHA256)
 	rows := 0
-	require.NoError(t, schemas.ForEachTraceRecord(path, func(int, *schemas.TraceRecord) error { rows++; return nil }))
+	require.NoError(t, schemas.ForEachTraceRecord(path, func(int64, *schemas.TraceRecord) error { rows++; return nil }))
 	require.Equal(t, ref.Rows, rows)
 	require.Equal(t, len(collect(t, seedParams(5))), rows)
 	entries, err := os.ReadDir(filepath.Dir(path))

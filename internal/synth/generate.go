@@ -1,5 +1,5 @@
 // Package synth generates sinusoidal-load traces with the semantics of
-// Dynamo's benchmarks/sin_load_generator/sin_synth.py (DESIGN §3.1), streaming
+// Dynamo's benchmarks/sin_load_generator/sin_synth.py (README, Traces), streaming
 // rows to a sink instead of holding the trace in memory.
 package synth
 

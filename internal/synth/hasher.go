@@ -28,9 +28,6 @@ const rootSlots = 1 << 22
 // rootParent stands for the reference's parent id -1 in map keys.
 const rootParent = ^uint32(0)
 
-// NewRollingHasher returns an empty hasher.
-func NewRollingHasher() *RollingHasher { return NewRollingHasherSize(0, 0) }
-
 // NewRollingHasherSize returns an empty hasher with room for about prompts
 // prompts of blocks blocks each, so a large trace does not pay for rehashing.
 func NewRollingHasherSize(prompts, blocks int) *RollingHasher {

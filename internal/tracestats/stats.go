@@ -130,7 +130,7 @@ func File(path string, bucket time.Duration) (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	err = schemas.ForEachTraceRecord(path, func(_ int, r *schemas.TraceRecord) error {
+	err = schemas.ForEachTraceRecord(path, func(_ int64, r *schemas.TraceRecord) error {
 		a.Add(r)
 		return nil
 	})

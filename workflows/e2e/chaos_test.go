@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/activities/payload"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/results"
 	"plannerbench/workflows"
 )
@@ -47,7 +48,7 @@ max_parallel: 2
 	for _, name := range []string{"planner", "2p2d"} {
 		dir := payload.CaseDir(res, "chaos", name)
 		require.Eventually(t, func() bool {
-			parts, _ := results.ListParts(filepath.Join(dir, results.RequestsDir))
+			parts, _ := results.ListParts(casefolder.RequestsPath(dir))
 			return len(parts) >= 1
 		}, 2*time.Minute, 100*time.Millisecond, "case %s is loading", name)
 	}

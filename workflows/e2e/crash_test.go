@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"plannerbench/activities/payload"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 	"plannerbench/workflows"
@@ -38,7 +40,7 @@ func waitForLoad(t *testing.T, c client.Client, matrix, caseDir string) {
 		if q.Get(&p) != nil || p.Stage != workflows.StageLoad {
 			return false
 		}
-		parts, _ := results.ListParts(filepath.Join(caseDir, results.RequestsDir))
+		parts, _ := results.ListParts(casefolder.RequestsPath(caseDir))
 		return len(parts) >= 2
 	}, 2*time.Minute, 100*time.Millisecond)
 }
@@ -53,7 +55,7 @@ func TestWorkerKilledDuringDriveLoad(t *testing.T) {
 	killSims(t, res)
 	w := startWorker(t, srv.Address, res)
 	c := srv.client(t)
-	in := matrixInput(t, sprintf(crashMatrix, "crash"))
+	in := matrixInput(t, fmt.Sprintf(crashMatrix, "crash"))
 	run := startMatrix(t, c, in)
 	caseDir := payload.CaseDir(res, "crash", "planner")
 	waitForLoad(t, c, "crash", caseDir)
@@ -86,7 +88,7 @@ func TestWorkerKilledDuringDriveLoad(t *testing.T) {
 	interval := 10 * time.Second / 4
 	t.Logf("planner: %d ticks every %s, longest gap %.1fs (outage %.1fs)", len(ticks), interval, maxGap.Seconds(), outage.Seconds())
 	require.LessOrEqual(t, maxGap, outage+interval+4*time.Second, "no gap in ticks longer than the outage (plus a tick and the new worker's start)")
-	require.FileExists(t, filepath.Join(caseDir, results.SummaryFile))
+	require.FileExists(t, filepath.Join(caseDir, casefolder.SummaryFile))
 }
 
 // TestServerRestartMidRun stops the dev server while the load runs and
@@ -97,7 +99,7 @@ func TestServerRestartMidRun(t *testing.T) {
 	killSims(t, res)
 	startWorker(t, srv.Address, res)
 	c := srv.client(t)
-	in := matrixInput(t, sprintf(crashMatrix, "restart"))
+	in := matrixInput(t, fmt.Sprintf(crashMatrix, "restart"))
 	run := startMatrix(t, c, in)
 	caseDir := payload.CaseDir(res, "restart", "planner")
 	waitForLoad(t, c, "restart", caseDir)
@@ -110,6 +112,6 @@ func TestServerRestartMidRun(t *testing.T) {
 	require.Zero(t, out.Failed, "%+v", out.Cases)
 	statuses := checkRequests(t, caseDir, out.Cases[0].Result.Rows)
 	t.Logf("after a server restart: %v", statuses)
-	_, err := os.Stat(filepath.Join(caseDir, results.SummaryFile))
+	_, err := os.Stat(filepath.Join(caseDir, casefolder.SummaryFile))
 	require.NoError(t, err)
 }

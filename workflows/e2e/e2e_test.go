@@ -14,8 +14,9 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"plannerbench/activities/payload"
-	"plannerbench/deploy/sim"
+	"plannerbench/deploy/sim/simserver"
 	"plannerbench/internal/aiperf"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/report"
 	"plannerbench/internal/results"
 	"plannerbench/internal/tclient"
@@ -54,13 +55,13 @@ func historyLength(t *testing.T, c client.Client, id, runID string) int {
 // one requests.parquet (no part left), that each trace index appears
 // exactly once, and that the AIPerf exports were written.
 func checkRequests(t *testing.T, caseDir string, rows int) map[string]int {
-	files, err := results.TableFiles(filepath.Join(caseDir, results.RequestsDir))
+	files, err := results.TableFiles(casefolder.RequestsPath(caseDir))
 	require.NoError(t, err)
 	require.Equal(t, []string{filepath.Join(caseDir, "requests.parquet")}, files, "one compacted file, no parts")
 	for _, f := range []string{aiperf.RecordsFile, aiperf.SummaryJSONFile, aiperf.SummaryCSVFile} {
 		require.FileExists(t, filepath.Join(caseDir, f))
 	}
-	recs, err := results.ReadRequests(context.Background(), filepath.Join(caseDir, results.RequestsDir))
+	recs, err := casefolder.ReadRequests(context.Background(), caseDir)
 	require.NoError(t, err, "the table is a valid Parquet file")
 	require.Len(t, recs, rows)
 	statuses := map[string]int{}
@@ -77,12 +78,10 @@ func checkRequests(t *testing.T, caseDir string, rows int) map[string]int {
 }
 
 // seedTimeScale is the seed test's speed-up, the demo's. Both cases run at
-// once on the machine's 2 cores; the faster they run, the more the load
+// once on the machine's cores; the faster they run, the more the load
 // driver and the simulators fall behind their schedule, which stretches
-// the load and parts the live run from its replay. Measured here: at 15x
-// 2p2d's average latency came out 6.4% under the replay's, at 10x the
-// planner case's 3.8% under (7.8% when the machine was also compiling),
-// at 5x (make demo) within 0.2%.
+// the load and parts the live run from its replay (docs/performance.md
+// has how far at each speed).
 const seedTimeScale = 5.0
 
 // seedProfile is examples/seed.yaml's profile (the seed's matrix: its
@@ -122,7 +121,7 @@ func TestSeedMatrixEndToEnd(t *testing.T) {
 	// its simulators read from the environment. It must reach no history,
 	// log or result (checked at the end).
 	secret := fmt.Sprintf("pb-secret-%d", time.Now().UnixNano())
-	t.Setenv(sim.AdminTokenEnv, secret)
+	t.Setenv(simserver.AdminTokenEnv, secret)
 	startWorker(t, address, res)
 	in := matrixInput(t, fmt.Sprintf(`
 name: e2e-seed
@@ -152,10 +151,10 @@ max_parallel: 2
 	for _, oc := range out.Cases {
 		require.Equal(t, "completed", oc.Status, oc.Error)
 		dir := oc.Result.Dir
-		for _, f := range []string{results.SummaryFile, results.TimelineFile, "case.json", payload.SamplesFile} {
+		for _, f := range []string{casefolder.SummaryFile, casefolder.TimelineFile, "case.json", casefolder.SamplesFile} {
 			require.FileExists(t, filepath.Join(dir, f))
 		}
-		events, _ := filepath.Glob(filepath.Join(dir, results.TensorBoardDir, "events.out.tfevents.*"))
+		events, _ := filepath.Glob(filepath.Join(dir, casefolder.TensorBoardDir, "events.out.tfevents.*"))
 		require.Len(t, events, 1)
 		statuses := checkRequests(t, dir, oc.Result.Rows)
 		require.Equal(t, oc.Result.Rows, statuses[schemas.StatusOK], "%v", statuses)
@@ -166,7 +165,7 @@ max_parallel: 2
 		require.NoError(t, err)
 		info := desc.GetWorkflowExecutionInfo()
 		wall := info.GetCloseTime().AsTime().Sub(info.GetStartTime().AsTime())
-		sum, err := results.ReadSummary(dir)
+		sum, err := casefolder.ReadSummary(dir)
 		require.NoError(t, err)
 		loadWall := time.Duration(sum.DurationS / seedTimeScale * float64(time.Second))
 		benchEvents := historyLength(t, c, id, "")
@@ -180,7 +179,7 @@ max_parallel: 2
 		// The live run against replays of it, on what is stable
 		// (checkLive says why and how); both cases are reported before
 		// either fails the test.
-		spec, err := results.ReadSpec(dir)
+		spec, err := casefolder.ReadSpec(dir)
 		require.NoError(t, err)
 		checkLive(t, oc.ID, dir, filepath.Join(res, in.Name, "traces"), spec)
 	}

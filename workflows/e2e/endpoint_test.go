@@ -14,7 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"plannerbench/internal/results"
+	"plannerbench/internal/casefolder"
 	"plannerbench/schemas"
 	"plannerbench/workflows"
 )
@@ -75,10 +75,10 @@ cases:
 // cases are (checkLive), the replay running the sim backend's graph,
 // which is what the outside process runs.
 func checkOutsideSimCase(t *testing.T, name, dir, traces string) {
-	sum, err := results.ReadSummary(dir)
+	sum, err := casefolder.ReadSummary(dir)
 	require.NoError(t, err)
 	checkRequests(t, dir, sum.Requests)
-	spec, err := results.ReadSpec(dir)
+	spec, err := casefolder.ReadSpec(dir)
 	require.NoError(t, err)
 	spec.Backend = schemas.Backend{Kind: schemas.BackendSim, Profile: seedProfile, Graph: seedGraph}
 	checkLive(t, name, dir, traces, spec)

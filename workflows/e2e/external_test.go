@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/activities/payload"
-	"plannerbench/internal/results"
+	"plannerbench/internal/casefolder"
 	"plannerbench/schemas"
 	"plannerbench/workflows"
 )
@@ -89,7 +89,7 @@ max_parallel: 2
 	require.Zero(t, mres.Failed, "%+v", mres.Cases)
 
 	decisions := func(id string) []schemas.Decision {
-		f, err := os.Open(filepath.Join(res, in.Name, id, payload.DecisionsFile))
+		f, err := os.Open(filepath.Join(res, in.Name, id, casefolder.DecisionsFile))
 		require.NoError(t, err)
 		defer f.Close()
 		var out []schemas.Decision
@@ -103,7 +103,7 @@ max_parallel: 2
 		return out
 	}
 	stopped := func(id string) {
-		data, err := os.ReadFile(filepath.Join(res, in.Name, id, payload.PlannerEnvFile))
+		data, err := os.ReadFile(filepath.Join(res, in.Name, id, casefolder.PlannerEnvFile))
 		require.NoError(t, err)
 		var env payload.PlannerEnvRef
 		require.NoError(t, json.Unmarshal(data, &env))
@@ -112,7 +112,7 @@ max_parallel: 2
 			require.Eventually(t, func() bool { return syscall.Kill(-g, 0) != nil }, 10*time.Second, 100*time.Millisecond,
 				"%s: process group %d stopped with the case", id, g)
 		}
-		sum, err := results.ReadSummary(filepath.Join(res, in.Name, id))
+		sum, err := casefolder.ReadSummary(filepath.Join(res, in.Name, id))
 		require.NoError(t, err)
 		checkRequests(t, filepath.Join(res, in.Name, id), sum.Requests)
 	}

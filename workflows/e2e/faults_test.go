@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"plannerbench/activities/payload"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
 	"plannerbench/workflows"
@@ -52,7 +53,7 @@ cases:
 	run := startMatrix(t, c, in)
 	dir := payload.CaseDir(res, "faults", "planner")
 	require.Eventually(t, func() bool {
-		parts, _ := results.ListParts(filepath.Join(dir, results.RequestsDir))
+		parts, _ := results.ListParts(casefolder.RequestsPath(dir))
 		return len(parts) >= 1
 	}, 2*time.Minute, 100*time.Millisecond)
 	var ready struct {
@@ -109,14 +110,14 @@ cases:
 	require.NoError(t, run.Get(ctx, &out))
 	require.Zero(t, out.Failed, "%+v", out.Cases)
 	statuses := checkRequests(t, dir, out.Cases[0].Result.Rows)
-	sum, err := results.ReadSummary(dir)
+	sum, err := casefolder.ReadSummary(dir)
 	require.NoError(t, err)
 	t.Logf("faults: requests %v, errors by class %v", statuses, sum.ErrorsByClass)
 	require.Greater(t, sum.ErrorsByClass[schemas.ErrClassHTTP], 0, "503s recorded as HTTP errors")
 	require.Greater(t, sum.ErrorsByClass[schemas.ErrClassStream], 0, "dropped and crashed streams recorded as stream errors")
 	require.Equal(t, statuses[schemas.StatusError], sum.Errors, "the summary counts every failed request")
 
-	decisions, err := results.ReadDecisions(filepath.Join(dir, payload.DecisionsFile))
+	decisions, err := results.ReadDecisions(filepath.Join(dir, casefolder.DecisionsFile))
 	require.NoError(t, err)
 	skipped := 0
 	for _, d := range decisions {
@@ -128,7 +129,7 @@ cases:
 	require.Greater(t, skipped, 0, "a window without metrics is skipped")
 	require.Greater(t, len(decisions)-skipped, 5, "the planner goes on")
 	var samples []schemas.Sample
-	data, err = os.ReadFile(filepath.Join(dir, payload.SamplesFile))
+	data, err = os.ReadFile(filepath.Join(dir, casefolder.SamplesFile))
 	require.NoError(t, err)
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		var s schemas.Sample

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -16,6 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"plannerbench/deploy/sim/simserver"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/tclient"
 	"plannerbench/workflows"
 )
@@ -192,25 +195,16 @@ func (w *workerProc) stop() {
 // killSims stops simulated deployments a test left behind.
 func killSims(t *testing.T, results string) {
 	t.Cleanup(func() {
-		matches, _ := filepath.Glob(filepath.Join(results, "*", "*", "ready.json"))
+		matches, _ := filepath.Glob(filepath.Join(results, "*", "*", casefolder.SimReadyFile))
 		for _, m := range matches {
 			data, err := os.ReadFile(m)
 			if err != nil {
 				continue
 			}
-			var pid int
-			if _, err := fmt.Sscanf(string(data[indexOf(data, `"pid":`)+6:]), "%d", &pid); err == nil && pid > 0 {
-				_ = syscall.Kill(-pid, syscall.SIGKILL)
+			var ready simserver.Ready
+			if json.Unmarshal(data, &ready) == nil && ready.PID > 0 {
+				_ = syscall.Kill(-ready.PID, syscall.SIGKILL)
 			}
 		}
 	})
-}
-
-func indexOf(b []byte, s string) int {
-	for i := 0; i+len(s) <= len(b); i++ {
-		if string(b[i:i+len(s)]) == s {
-			return i
-		}
-	}
-	return 0
 }

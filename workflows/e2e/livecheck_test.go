@@ -12,11 +12,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"plannerbench/activities/payload"
 	"plannerbench/deploy/sim"
-	"plannerbench/deploy/sim/replay"
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/results"
 	"plannerbench/schemas"
+	"plannerbench/virtual/replay"
 )
 
 // A live case against replays of it, checked on what is stable.
@@ -59,7 +59,7 @@ const maxSendLateP50 = 100 * time.Millisecond
 // stable checks above, and logs the closed-loop replays beside them.
 func checkLive(t *testing.T, name, dir, traces string, spec schemas.Case) {
 	t.Helper()
-	sum, err := results.ReadSummary(dir)
+	sum, err := casefolder.ReadSummary(dir)
 	require.NoError(t, err)
 	timings, sends, desc := liveTiming(t, dir, traces)
 
@@ -68,7 +68,7 @@ func checkLive(t *testing.T, name, dir, traces string, spec schemas.Case) {
 	assert.LessOrEqual(t, p50, maxSendLateP50, "%s: the driver's sends were late by %s at the median (trace time): off the trace's schedule", name, p50)
 
 	// The planner's rule.
-	decisions, err := results.ReadDecisions(filepath.Join(dir, payload.DecisionsFile))
+	decisions, err := results.ReadDecisions(filepath.Join(dir, casefolder.DecisionsFile))
 	require.NoError(t, err)
 	checked := 0
 	if spec.Planner.Mode == schemas.PlannerLoad {
@@ -205,12 +205,10 @@ func liveTiming(t *testing.T, dir, traces string) ([]*replay.Timing, []time.Dura
 	require.NoError(t, err)
 	require.Len(t, files, 1, "the matrix's one trace")
 	var sends []time.Duration
-	i := 0 // the trace index (ForEachTraceRecord passes line numbers)
-	require.NoError(t, schemas.ForEachTraceRecord(files[0], func(_ int, r *schemas.TraceRecord) error {
-		if i < len(tm.SentAt) && tm.SentAt[i] >= 0 {
+	require.NoError(t, schemas.ForEachTraceRecord(files[0], func(i int64, r *schemas.TraceRecord) error {
+		if i < int64(len(tm.SentAt)) && tm.SentAt[i] >= 0 {
 			sends = append(sends, tm.SentAt[i]-time.Duration(r.Timestamp)*time.Millisecond)
 		}
-		i++
 		return nil
 	}))
 	missed := 0
@@ -285,7 +283,7 @@ func TestCheckKeptResults(t *testing.T) {
 	require.NotEmpty(t, cases, "no case folders in %s", dir)
 	for _, c := range cases {
 		caseDir := filepath.Dir(c)
-		spec, err := results.ReadSpec(caseDir)
+		spec, err := casefolder.ReadSpec(caseDir)
 		require.NoError(t, err)
 		if path := os.Getenv(checkSpecEnv); path != "" {
 			data, err := os.ReadFile(path)

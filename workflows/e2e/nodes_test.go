@@ -15,8 +15,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"plannerbench/internal/casefolder"
 	"plannerbench/internal/report"
-	"plannerbench/internal/results"
 	"plannerbench/internal/store"
 	"plannerbench/internal/store/storetest"
 	"plannerbench/workflows"
@@ -73,7 +73,7 @@ node_lost_after: 20s
 	var killed, killedCase string
 	require.Eventually(t, func() bool {
 		for n := range nodes {
-			parts, _ := filepath.Glob(filepath.Join(res, n, in.Name, "*", results.RequestsDir, "*"))
+			parts, _ := filepath.Glob(filepath.Join(res, n, in.Name, "*", casefolder.RequestsDir, "*"))
 			if len(parts) > 0 {
 				killed, killedCase = n, filepath.Base(filepath.Dir(filepath.Dir(parts[0])))
 				return true
@@ -114,9 +114,9 @@ node_lost_after: 20s
 		m, err := b.Fetch(ctx, store.CasePrefix(in.Name, id), dir)
 		require.NoError(t, err)
 		ran[id] = m.Node
-		sum, err := results.ReadSummary(dir)
+		sum, err := casefolder.ReadSummary(dir)
 		require.NoError(t, err)
-		recs, err := results.ReadRequests(ctx, filepath.Join(dir, results.RequestsDir))
+		recs, err := casefolder.ReadRequests(ctx, dir)
 		require.NoError(t, err)
 		require.Len(t, recs, sum.Requests, id)
 		checkRequests(t, dir, sum.Requests)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"plannerbench/internal/results"
+	"plannerbench/internal/casefolder"
 	"plannerbench/workflows"
 )
 
@@ -83,7 +83,7 @@ max_parallel: 4
 	traceSeconds, largest, largestID := 0.0, 0, ""
 	for _, oc := range out.Cases {
 		dir := filepath.Join(res, in.Name, oc.ID)
-		sum, err := results.ReadSummary(dir)
+		sum, err := casefolder.ReadSummary(dir)
 		require.NoError(t, err)
 		checkRequests(t, dir, sum.Requests)
 		traceSeconds += 60

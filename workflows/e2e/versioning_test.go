@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -61,7 +62,7 @@ func TestWorkerVersioningPinsRunningBenchmarks(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return current() == "build-a" }, time.Minute, 200*time.Millisecond)
 
-	old := matrixInput(t, sprintf(crashMatrix, "pinned"))
+	old := matrixInput(t, fmt.Sprintf(crashMatrix, "pinned"))
 	oldRun := startMatrix(t, c, old)
 	waitForLoad(t, c, "pinned", payload.CaseDir(res, "pinned", "planner"))
 
@@ -70,7 +71,7 @@ func TestWorkerVersioningPinsRunningBenchmarks(t *testing.T) {
 	a.kill()
 	t.Log("build B is current; build A killed while its benchmark runs")
 
-	fresh := matrixInput(t, sprintf(crashMatrix, "fresh"))
+	fresh := matrixInput(t, fmt.Sprintf(crashMatrix, "fresh"))
 	freshRun := startMatrix(t, c, fresh)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"plannerbench/deploy/sim"
+	"plannerbench/deploy/sim/simserver"
 )
 
 // SimWorkers are a `sim serve` process's workers: the operator's
@@ -22,7 +23,7 @@ type SimWorkers struct {
 
 // Set asks the server for n workers of role.
 func (s SimWorkers) Set(ctx context.Context, role string, n int) error {
-	var req sim.ScaleRequest
+	var req simserver.ScaleRequest
 	switch role {
 	case sim.RolePrefill:
 		req.Prefill = &n
