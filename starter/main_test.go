@@ -119,6 +119,16 @@ func TestReplayCommand(t *testing.T) {
 	require.FileExists(t, filepath.Join(dir, "case", "timeline.parquet"))
 	require.FileExists(t, filepath.Join(dir, "case", "summary.json"))
 
+	// Following a live case whose decisions hold a line that does not
+	// parse (a torn append, continued): the others are followed, the line
+	// named on stderr.
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "case", "decisions.jsonl"),
+		[]byte(`{"interval":1,"mode":"load"}`+"\n"+`{"interval":2,"mo{"interval":2,"mode":"load"}`+"\n"), 0o644))
+	code, out, errOut = runCLI(t, "replay", "--trace", "t.jsonl", "--follow", "case")
+	require.Equal(t, 0, code, errOut)
+	require.Contains(t, out, "decisions followed from the live case case (1 recorded)")
+	require.Contains(t, errOut, "--follow case: left out a line that does not parse: case/decisions.jsonl:2: ")
+
 	for _, args := range [][]string{
 		{"replay", "--trace", "t.jsonl", "--deployment", "0p1d"},
 		{"replay", "--trace", "t.jsonl", "--planner", "magic"},

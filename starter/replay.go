@@ -76,7 +76,7 @@ differs from the live figures is the model's engine:
 	f.StringVar(&r.plannerCommand, "planner-command", "", "start this planner (sh -c) before the replay and stop it after; it must listen on --planner-url")
 	f.StringVar(&r.graphConfig, "config", "", "graph configuration file (engine settings; worker counts come from --deployment); overrides --graph")
 	f.StringVar(&r.graphVariant, "graph", sim.GraphPlannerBenchmark, "shipped graph: planner_benchmark (the seed's: the guide's own files), disagg_router (Dynamo's disagg_router.yaml example) or always_remote")
-	f.StringVar(&r.outDir, "out", "", "write the case's folder here (case.json, summary.json, timeline.parquet, tensorboard/, requests/), as a live case writes it")
+	f.StringVar(&r.outDir, "out", "", "write the case's folder here (case.json, summary.json, timeline.parquet, tensorboard/, requests.parquet, AIPerf's exports), as a live case writes it")
 	f.StringVar(&r.name, "name", "", "the case's name in case.json and in reports (default <deployment>-<planner>)")
 	f.StringVar(&r.slo, "slo", "ttft=500ms,itl=50ms", "goodput targets")
 	addResultsURL(c, &r.resultsURL)
@@ -106,7 +106,7 @@ func (r *replayFlags) run(cmd *cobra.Command) error {
 		}
 		defer stop()
 	}
-	if err := r.liveCase(cmd.Context(), &opts); err != nil {
+	if err := r.liveCase(cmd.Context(), cmd.ErrOrStderr(), &opts); err != nil {
 		return err
 	}
 	start := time.Now()
@@ -183,8 +183,10 @@ func (r *replayFlags) inputs() (replay.Options, error) {
 }
 
 // liveCase reads what --timing-of and --follow take from live cases'
-// folders (from the bucket with --results-url) into opts.
-func (r *replayFlags) liveCase(ctx context.Context, opts *replay.Options) error {
+// folders (from the bucket with --results-url) into opts. Lines of a
+// folder's samples or decisions that do not parse are left out, and named
+// on stderr.
+func (r *replayFlags) liveCase(ctx context.Context, stderr io.Writer, opts *replay.Options) error {
 	timingOf, followOf := r.timingOf, r.followOf
 	if r.resultsURL != "" {
 		// --timing-of and --follow name MATRIX/CASE keys of the bucket.
@@ -203,6 +205,7 @@ func (r *replayFlags) liveCase(ctx context.Context, opts *replay.Options) error 
 		if err != nil {
 			return badInput(err)
 		}
+		warnSkipped(stderr, "--timing-of "+timingOf, timing.Skipped)
 		opts.Timing = timing
 	}
 	if followOf != "" {
@@ -210,15 +213,25 @@ func (r *replayFlags) liveCase(ctx context.Context, opts *replay.Options) error 
 			return badInput(fmt.Errorf("--follow %s: not a live case's folder: %w", followOf, err))
 		}
 		follow, err := casefolder.ReadDecisions(followOf)
-		if err != nil {
+		skipped, ok := results.SkippedLines(err)
+		if !ok {
 			return badInput(fmt.Errorf("--follow: %w", err))
 		}
+		warnSkipped(stderr, "--follow "+followOf, skipped)
 		if follow == nil {
 			follow = []schemas.Decision{} // none recorded: follow a planner that never decided
 		}
 		opts.Follow = follow
 	}
 	return nil
+}
+
+// warnSkipped names, on stderr, the lines of a live case's files that were
+// left out because they do not parse.
+func warnSkipped(stderr io.Writer, what string, lines []string) {
+	for _, l := range lines {
+		fmt.Fprintf(stderr, "plannerbench: %s: left out a line that does not parse: %s\n", what, l)
+	}
 }
 
 // print writes the replay's result as JSON or as a table.

@@ -42,18 +42,12 @@ func Finish(ctx context.Context, dir string, run Run) (results.Summary, int, err
 	if err != nil {
 		return results.Summary{}, 0, fmt.Errorf("finish %s: %w", dir, err)
 	}
-	samples, err := ReadSamples(dir)
-	badSamples, ok := results.SkippedLines(err)
-	if !ok {
+	app, err := ReadAppended(dir)
+	if err != nil {
 		return results.Summary{}, 0, fmt.Errorf("finish %s: %w", dir, err)
 	}
-	decisions, err := ReadDecisions(dir)
-	badDecisions, ok := results.SkippedLines(err)
-	if !ok {
-		return results.Summary{}, 0, fmt.Errorf("finish %s: %w", dir, err)
-	}
-	sum, timeline := results.BuildCase(recs, samples, decisions, run.T0, run.TimeScale, run.SLO, run.Pull)
-	sum.SkippedLines = append(badSamples, badDecisions...)
+	sum, timeline := results.BuildCase(recs, app.Samples, app.Decisions, run.T0, run.TimeScale, run.SLO, run.Pull)
+	sum.SkippedLines = app.Skipped
 	if gpus, err := results.ReadGPU(ctx, GPUPath(dir)); err == nil {
 		sum.Energy = results.EnergyOf(gpus, recs)
 	}

@@ -27,11 +27,18 @@ const (
 	PlannerEnvFile = "planner-env.json"
 	// PlannerLogFile is the output of an external planner's process.
 	PlannerLogFile = "planner.log"
-	// EtcdLogFile is the output of an etcd started for an external planner.
-	EtcdLogFile = "etcd.log"
+	// EtcdLogFile is the output of an etcd started for an external
+	// planner, EtcdReadyFile what it wrote once it served (its client
+	// URL), EtcdDataDir its data.
+	EtcdLogFile   = "etcd.log"
+	EtcdReadyFile = "etcd-ready.json"
+	EtcdDataDir   = "etcd"
 	// PrometheusConfigFile is the scrape configuration of a Prometheus
-	// started for an external planner.
+	// started for an external planner, PrometheusLogFile its output,
+	// PrometheusDataDir its time series.
 	PrometheusConfigFile = "prometheus.yml"
+	PrometheusLogFile    = "prometheus.log"
+	PrometheusDataDir    = "prometheus-data"
 	// DeploymentFile is the backend's record of the deployment it brought
 	// up (deploy.StateFile), read back after a worker restart.
 	DeploymentFile = "deployment.json"

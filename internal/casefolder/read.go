@@ -57,6 +57,32 @@ func ReadDecisions(dir string) ([]schemas.Decision, error) {
 	return results.ReadDecisions(filepath.Join(dir, DecisionsFile))
 }
 
+// Appended is what a live case appended to as it ran: its metric samples
+// and its planner's decisions. A line of either file that did not parse (an
+// append cut short by a crash, then continued) is left out and named in
+// Skipped ("path:line: cause").
+type Appended struct {
+	Samples   []schemas.Sample
+	Decisions []schemas.Decision
+	Skipped   []string
+}
+
+// ReadAppended reads the case's samples.jsonl and decisions.jsonl (none
+// when absent); an error is a file that could not be read at all.
+func ReadAppended(dir string) (Appended, error) {
+	samples, err := ReadSamples(dir)
+	badSamples, ok := results.SkippedLines(err)
+	if !ok {
+		return Appended{}, err
+	}
+	decisions, err := ReadDecisions(dir)
+	badDecisions, ok := results.SkippedLines(err)
+	if !ok {
+		return Appended{}, err
+	}
+	return Appended{Samples: samples, Decisions: decisions, Skipped: append(badSamples, badDecisions...)}, nil
+}
+
 // ReadRequests reads the case's request table in index order.
 func ReadRequests(ctx context.Context, dir string) ([]schemas.RequestRecord, error) {
 	return results.ReadRequests(ctx, RequestsPath(dir))

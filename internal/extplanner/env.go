@@ -36,10 +36,10 @@ const (
 // its data and log in dir, and returns its process group and client URL
 // once it is ready.
 func StartEtcdProcess(ctx context.Context, exe, dir string) (int, string, error) {
-	ready := filepath.Join(dir, "etcd-ready.json")
+	ready := filepath.Join(dir, casefolder.EtcdReadyFile)
 	_ = os.Remove(ready)
 	logPath := filepath.Join(dir, casefolder.EtcdLogFile)
-	p, err := Start(dir, fmt.Sprintf("exec %q etcd serve --data-dir %q --ready-file %q", exe, filepath.Join(dir, "etcd"), ready), nil, logPath)
+	p, err := Start(dir, fmt.Sprintf("exec %q etcd serve --data-dir %q --ready-file %q", exe, filepath.Join(dir, casefolder.EtcdDataDir), ready), nil, logPath)
 	if err != nil {
 		return 0, "", err
 	}
@@ -75,8 +75,8 @@ func StartPrometheus(ctx context.Context, dir string, metricsURLs []string) (int
 		return 0, "", err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	logPath := filepath.Join(dir, "prometheus.log")
-	cmd := fmt.Sprintf("exec %q --config.file=%q --storage.tsdb.path=%q --web.listen-address=%s", bin, cfgPath, filepath.Join(dir, "prometheus-data"), addr)
+	logPath := filepath.Join(dir, casefolder.PrometheusLogFile)
+	cmd := fmt.Sprintf("exec %q --config.file=%q --storage.tsdb.path=%q --web.listen-address=%s", bin, cfgPath, filepath.Join(dir, casefolder.PrometheusDataDir), addr)
 	p, err := Start(dir, cmd, nil, logPath)
 	if err != nil {
 		return 0, "", err

@@ -45,8 +45,9 @@ type Options struct {
 	// format's 512), used to give prompts the prefix identity the live
 	// load generator's text has.
 	TraceBlockSize int
-	// OutDir, when set, receives requests/, timeline.parquet,
-	// tensorboard/ and summary.json.
+	// OutDir, when set, receives the case folder a live case leaves
+	// (casefolder.Write): requests.parquet, gpu.parquet, AIPerf's exports,
+	// timeline.parquet, tensorboard/, case.json and summary.json.
 	OutDir string
 	// HTTP calls an external planner (mode external, protocol http); nil
 	// uses http.DefaultClient. The replay's clock waits for each answer.
@@ -99,6 +100,10 @@ type Timing struct {
 	// for the interval's change k ended and the next change was applied
 	// (nil: not recorded, BlockedFor stands for the last).
 	ChangeEnded [][]time.Duration
+	// Skipped names the lines of the live case's samples.jsonl and
+	// decisions.jsonl that did not parse ("path:line: cause"): the timing
+	// is that of the others.
+	Skipped []string
 }
 
 // late returns entry i-1 of ds, or zero past the end.

@@ -71,7 +71,8 @@ func TimingOf(records []schemas.RequestRecord, samples []schemas.Sample, decisio
 }
 
 // LoadTiming reads the timing of the live case in folder dir (case.json,
-// summary.json, requests, samples.jsonl, decisions.jsonl).
+// summary.json, requests, samples.jsonl, decisions.jsonl). Lines of the
+// appended files that do not parse are left out and named in Skipped.
 func LoadTiming(ctx context.Context, dir string) (*Timing, error) {
 	spec, err := casefolder.ReadSpec(dir)
 	if err != nil {
@@ -88,15 +89,13 @@ func LoadTiming(ctx context.Context, dir string) (*Timing, error) {
 	if err != nil {
 		return nil, fmt.Errorf("timing of %s: %w", dir, err)
 	}
-	samples, err := casefolder.ReadSamples(dir)
+	app, err := casefolder.ReadAppended(dir)
 	if err != nil {
 		return nil, fmt.Errorf("timing of %s: %w", dir, err)
 	}
-	decisions, err := casefolder.ReadDecisions(dir)
-	if err != nil {
-		return nil, fmt.Errorf("timing of %s: %w", dir, err)
-	}
-	return TimingOf(recs, samples, decisions, sum.T0, spec.Planner.MetricPullingInterval.D(), spec.TimeScale), nil
+	tm := TimingOf(recs, app.Samples, app.Decisions, sum.T0, spec.Planner.MetricPullingInterval.D(), spec.TimeScale)
+	tm.Skipped = app.Skipped
+	return tm, nil
 }
 
 // Draw returns a copy of t in which each request reaches the engine at a

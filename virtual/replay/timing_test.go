@@ -147,7 +147,10 @@ func TestLoadTiming(t *testing.T) {
 	res, err := Run(context.Background(), opts)
 	require.NoError(t, err)
 	writeLines(t, filepath.Join(opts.OutDir, casefolder.SamplesFile), `{"at":1000000000,"late_ms":3}`)
-	writeLines(t, filepath.Join(opts.OutDir, casefolder.DecisionsFile), `{"interval":1,"applied_late_ms":40}`)
+	// A torn append that the next append continued: that line is left out
+	// and named, the others kept.
+	writeLines(t, filepath.Join(opts.OutDir, casefolder.DecisionsFile), `{"interval":1,"applied_late_ms":40}`,
+		`{"interval":2,"appl{"interval":2,"applied_late_ms":50}`, `{"interval":3,"applied_late_ms":60}`)
 	tm, err := LoadTiming(context.Background(), opts.OutDir)
 	require.NoError(t, err)
 	require.Len(t, tm.SentAt, len(res.Records))
@@ -155,7 +158,9 @@ func TestLoadTiming(t *testing.T) {
 		require.Equal(t, r.SentAt.Sub(Epoch), tm.SentAt[r.Index], "request %d", r.Index)
 	}
 	require.Equal(t, []time.Duration{3 * time.Millisecond}, tm.SampleLate)
-	require.Equal(t, []time.Duration{40 * time.Millisecond}, tm.ApplyLate)
+	require.Equal(t, []time.Duration{40 * time.Millisecond, 0, 60 * time.Millisecond}, tm.ApplyLate)
+	require.Len(t, tm.Skipped, 1)
+	require.Contains(t, tm.Skipped[0], casefolder.DecisionsFile+":2: ")
 
 	// A summary from before t0 was recorded cannot place the sends.
 	sum := res.Summary
